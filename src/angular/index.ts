@@ -1,0 +1,6 @@
+/**
+ * rxjs-fluxgate/angular (in progress).
+ *
+ * @packageDocumentation
+ */
+export {};

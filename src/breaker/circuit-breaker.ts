@@ -1,0 +1,533 @@
+import {
+  BehaviorSubject,
+  Observable,
+  Subject,
+  distinctUntilChanged,
+  from,
+  type ObservableInput,
+} from 'rxjs';
+import type { Metrics, WindowStore } from '../components/window';
+import { CallNotPermittedError } from '../errors';
+import { circuitBreaker } from '../operators/circuit-breaker';
+import { initialSnapshot, type BreakerSnapshot } from '../state/snapshot';
+import type { State, Transition } from '../state/state';
+import { memoryStore, type StateStore } from '../state/store';
+import { advance, clearsStreak, type TransitionKind } from '../state/transitions';
+import {
+  resolveConfig,
+  type CircuitBreakerConfig,
+  type FaultSource,
+  type ResolvedConfig,
+} from './config';
+import type { BreakerEvent } from './events';
+
+/** What {@link CircuitBreaker.info} reports. */
+export interface CircuitBreakerInfo {
+  /** The breaker's name. */
+  readonly name: string;
+  /** The current state. */
+  readonly state: State;
+  /** When the current state was entered (scheduler time, ms). */
+  readonly changedAt: number;
+  /** Half-open to open transitions since the breaker was last closed. */
+  readonly reopens: number;
+  /** Consecutive recorded failures. */
+  readonly consecutiveFailures: number;
+  /** Calls refused since the last transition. */
+  readonly notPermittedCount: number;
+  /** The window's metrics now. */
+  readonly metrics: Metrics;
+}
+
+/**
+ * What {@link CircuitBreaker._acquire} returns for a call in `disabled`: run it untouched.
+ * @internal
+ */
+export const PASS_THROUGH = -1;
+
+/** The wait used when a custom retry throws or returns nonsense, so the breaker cannot stick open. */
+const FALLBACK_RETRY_WAIT = 60_000;
+
+/** How many transitions one admission may go through (listeners can issue commands) before it gives up. */
+const MAX_ADMISSION_STEPS = 4;
+
+/** The mutable metrics object handed to the tripper; reused between evaluations. */
+interface LiveMetrics {
+  totalCount: number;
+  failureCount: number;
+  totalDuration: number;
+  failureRate: number | null;
+  avgDuration: number | null;
+  slowCounts: Record<number, number>;
+}
+
+/**
+ * A circuit breaker shared by every call it protects.
+ *
+ * Its state lives in one snapshot that changes only through the transition table; `state$` is
+ * backed by a `BehaviorSubject`, and every moment in time (cooldowns, ramp-ups, windows, call
+ * durations) is read from the configured scheduler, so `TestScheduler` drives it in tests.
+ *
+ * ## Example
+ * ```ts
+ * import { CircuitBreaker, circuitBreaker, trippers, retries } from 'rxjs-fluxgate';
+ *
+ * const breaker = new CircuitBreaker({
+ *   name: 'payment_api',
+ *   tripper: trippers.failureStreak(5),
+ *   retry: retries.cooldown(30_000),
+ * });
+ * breaker.state$.subscribe((s) => console.log('payment_api is', s));
+ * const charge$ = http.post('/charge', body).pipe(circuitBreaker(breaker));
+ * // Output: payment_api is closed
+ * ```
+ */
+export class CircuitBreaker {
+  /** The breaker's name. */
+  readonly name: string;
+  /** The current state on subscribe, then every change (never the same state twice in a row). */
+  readonly state$: Observable<State>;
+  /** Every change of state, `{ name, from, to, at }`. */
+  readonly transitions$: Observable<Transition>;
+  /** One event per call outcome (built only while someone subscribes). */
+  readonly events$: Observable<BreakerEvent>;
+
+  private readonly config: ResolvedConfig;
+  private readonly store: StateStore;
+  private readonly window: WindowStore;
+  private readonly stateSubject: BehaviorSubject<State>;
+  private readonly transitionSubject = new Subject<Transition>();
+  private readonly eventSubject = new Subject<BreakerEvent>();
+  private readonly metrics: LiveMetrics;
+  private readonly context: { state: State; metrics: Metrics; consecutiveFailures: number };
+  private readonly thresholds: readonly number[];
+  private streak = 0;
+  private trials = 0;
+  private notPermitted = 0;
+  private readonly pending: Transition[] = [];
+  private draining = false;
+
+  /**
+   * @param config Every field is optional; see {@link CircuitBreakerConfig} for the defaults.
+   * @throws TypeError or RangeError naming the field, when the config is not valid.
+   */
+  constructor(config?: CircuitBreakerConfig) {
+    this.config = resolveConfig(config);
+    this.name = this.config.name;
+    this.thresholds = slowThresholdsOf(this.config.tripper);
+    this.window = this.config.window.create(this.thresholds);
+    this.store = memoryStore(initialSnapshot(this.now()));
+    this.stateSubject = new BehaviorSubject<State>('closed');
+    this.state$ = this.stateSubject.pipe(distinctUntilChanged());
+    this.transitions$ = this.transitionSubject.asObservable();
+    this.events$ = this.eventSubject.asObservable();
+    const slowCounts: Record<number, number> = {};
+    for (const t of this.thresholds) slowCounts[t] = 0;
+    this.metrics = {
+      totalCount: 0,
+      failureCount: 0,
+      totalDuration: 0,
+      failureRate: null,
+      avgDuration: null,
+      slowCounts,
+    };
+    this.context = { state: 'closed', metrics: this.metrics, consecutiveFailures: 0 };
+  }
+
+  /** The current state. */
+  get state(): State {
+    return this.store.read().state;
+  }
+
+  /**
+   * A snapshot of the breaker: state, when it was entered, reopens, the failure streak, refused
+   * calls since the last transition, and the window's metrics.
+   *
+   * @return A new object; later calls do not change it.
+   */
+  info(): CircuitBreakerInfo {
+    const s = this.store.read();
+    this.readMetrics(this.now());
+    return {
+      name: this.name,
+      state: s.state,
+      changedAt: s.changedAt,
+      reopens: s.reopens,
+      consecutiveFailures: this.streak,
+      notPermittedCount: this.notPermitted,
+      metrics: { ...this.metrics, slowCounts: { ...this.metrics.slowCounts } },
+    };
+  }
+
+  /**
+   * Protects an observable input: the same as `from(source).pipe(circuitBreaker(this))`.
+   * Each subscription to the result is one call. Pass a cold source (`defer(() => fetch(url))`),
+   * not a promise that has already started.
+   *
+   * @param source The observable (or other `ObservableInput`) to protect.
+   * @return The protected observable.
+   */
+  protect<T>(source: ObservableInput<T>): Observable<T> {
+    return from(source).pipe(circuitBreaker(this));
+  }
+
+  /**
+   * The promise path: runs `fn(...args)` as one call. A resolved promise (or a returned value) is a
+   * success; a rejection (or a throw) is an error for the tracker to judge, and is passed on.
+   *
+   * ## Example
+   * ```ts
+   * const user = await breaker.call(fetchUser, id);
+   * ```
+   *
+   * @param fn The function to call.
+   * @param args Its arguments.
+   * @return What `fn` resolves to; rejects with `fn`'s error or a {@link CallNotPermittedError}.
+   */
+  async call<A extends unknown[], R>(
+    fn: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`CircuitBreaker.call(fn): expected a function, got ${typeof fn}`);
+    }
+    const generation = this._acquire();
+    if (typeof generation !== 'number') throw generation;
+    if (generation === PASS_THROUGH) return await fn(...args);
+    const startedAt = this.now();
+    let value: Awaited<R>;
+    try {
+      value = await fn(...args);
+    } catch (error) {
+      this._error(generation, startedAt, error);
+      throw error;
+    }
+    this._success(generation, startedAt);
+    return value;
+  }
+
+  /**
+   * The promise path with a fallback: like {@link CircuitBreaker.call}, but any error the call ends
+   * with (a refusal, a failure or an ignored error) is handed to `fallback`, after the outcome is
+   * recorded.
+   *
+   * @param fn The function to call.
+   * @param fallback Gives a value (or a promise) for the error; its own error is passed on.
+   * @param args `fn`'s arguments.
+   * @return What `fn` or, on an error, `fallback` resolves to.
+   */
+  async callWithFallback<A extends unknown[], R, F>(
+    fn: (...args: A) => R | PromiseLike<R>,
+    fallback: (error: unknown) => F | PromiseLike<F>,
+    ...args: A
+  ): Promise<Awaited<R> | Awaited<F>> {
+    if (typeof fallback !== 'function') {
+      throw new TypeError(
+        `CircuitBreaker.callWithFallback(fn, fallback): expected a function, got ${typeof fallback}`,
+      );
+    }
+    try {
+      return await this.call(fn, ...args);
+    } catch (error) {
+      return await fallback(error);
+    }
+  }
+
+  /** Moves to `closed` (clearing the window, the streak and the reopens). */
+  reset(): void {
+    this.command('closed');
+  }
+
+  /** Moves to `disabled`: calls pass untouched and nothing is measured. */
+  disable(): void {
+    this.command('disabled');
+  }
+
+  /** Moves to `metrics_only`: calls pass and are measured, but the breaker never opens. */
+  metricsOnly(): void {
+    this.command('metrics_only');
+  }
+
+  /** Moves to `forced_open`: every call is refused until another command. */
+  forceOpen(): void {
+    this.command('forced_open');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The call protocol, used by the operator and the promise path.
+
+  /** The scheduler's time. @internal */
+  now(): number {
+    return this.config.scheduler.now();
+  }
+
+  /**
+   * Admits or refuses a call (SPEC rule 2.1). Returns the generation the call belongs to,
+   * {@link PASS_THROUGH} in `disabled`, or the error to refuse it with.
+   *
+   * @internal
+   */
+  _acquire(): number | CallNotPermittedError {
+    for (let step = 0; ; step++) {
+      const s = this.store.read();
+      switch (s.state) {
+        case 'closed':
+        case 'metrics_only':
+          return s.generation;
+        case 'disabled':
+          return PASS_THROUGH;
+        case 'forced_open':
+          return this.reject(s, undefined);
+      }
+      const now = this.now();
+      if (step >= MAX_ADMISSION_STEPS) return this.reject(s, now);
+      if (s.state === 'open') {
+        if (now - s.changedAt < s.retryWait) return this.reject(s, now);
+        this.moveTo('half_open', now, 'automatic');
+        continue;
+      }
+      // half_open
+      if (now - s.changedAt >= this.config.maxHalfOpenDuration) {
+        this.moveTo('open', now, 'automatic');
+        continue;
+      }
+      if (this.trials >= this.config.maxHalfOpenCalls || !this.permits(now - s.changedAt)) {
+        return this.reject(s, now);
+      }
+      this.trials++;
+      return s.generation;
+    }
+  }
+
+  /** Records a success of a call admitted in `generation` at `startedAt`. @internal */
+  _success(generation: number, startedAt: number): void {
+    const now = this.now();
+    const duration = now - startedAt;
+    if (this.eventSubject.observed) {
+      this.eventSubject.next({ type: 'success', name: this.name, at: now, duration });
+    }
+    const s = this.store.read();
+    if (generation !== s.generation) return;
+    if (s.state === 'half_open') this.trials--;
+    this.streak = 0;
+    this.record(now, false, duration);
+    this.evaluate(s.state, now, false);
+  }
+
+  /** Records an error of a call admitted in `generation` at `startedAt`. @internal */
+  _error(generation: number, startedAt: number, error: unknown): void {
+    const now = this.now();
+    const duration = now - startedAt;
+    const tracked = this.tracks(error);
+    if (this.eventSubject.observed) {
+      this.eventSubject.next(
+        tracked
+          ? { type: 'failure', name: this.name, at: now, error, duration }
+          : { type: 'ignored', name: this.name, at: now, error },
+      );
+    }
+    const s = this.store.read();
+    if (generation !== s.generation) return;
+    if (s.state === 'half_open') this.trials--;
+    if (!tracked) return;
+    this.streak++;
+    this.record(now, true, duration);
+    this.evaluate(s.state, now, true);
+  }
+
+  /** Records that a call admitted in `generation` was cancelled before any value. @internal */
+  _cancel(generation: number): void {
+    if (this.eventSubject.observed) {
+      this.eventSubject.next({ type: 'cancelled', name: this.name, at: this.now() });
+    }
+    const s = this.store.read();
+    if (generation === s.generation && s.state === 'half_open') this.trials--;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Refuses a call; `now` is read only if the refusal needs it. */
+  private reject(s: BreakerSnapshot, now: number | undefined): CallNotPermittedError {
+    this.notPermitted++;
+    const at = now ?? this.now();
+    const retryAfter =
+      s.state === 'open' && s.retryWait !== Infinity ? s.changedAt + s.retryWait - at : undefined;
+    const error = new CallNotPermittedError(this.name, s.state, retryAfter);
+    if (this.eventSubject.observed) {
+      this.eventSubject.next({ type: 'rejected', name: this.name, at, error });
+    }
+    return error;
+  }
+
+  private record(now: number, failure: boolean, duration: number): void {
+    try {
+      this.window.record(now, failure, duration);
+    } catch (error) {
+      this._report('window', error);
+    }
+  }
+
+  /** Asks the tripper after a recorded outcome (SPEC rule 2.5). */
+  private evaluate(state: State, now: number, failure: boolean): void {
+    if (state !== 'closed' && state !== 'half_open') return;
+    const trips = this.trips(state, now);
+    if (trips === undefined) return;
+    if (state === 'closed') {
+      if (trips) this.moveTo('open', now, 'automatic');
+    } else if (failure ? trips : !trips) {
+      this.moveTo(failure ? 'open' : 'closed', now, 'automatic');
+    }
+  }
+
+  /** The tripper's verdict, or `undefined` when the window or the tripper threw. */
+  private trips(state: State, now: number): boolean | undefined {
+    if (!this.readMetrics(now)) return undefined;
+    this.context.state = state;
+    this.context.consecutiveFailures = this.streak;
+    try {
+      return this.config.tripper.trips(this.context) === true;
+    } catch (error) {
+      this._report('tripper', error);
+      return undefined;
+    }
+  }
+
+  /** Copies the window's totals into the live metrics; false when the window threw. */
+  private readMetrics(now: number): boolean {
+    const m = this.metrics;
+    try {
+      const w = this.window.read(now);
+      m.totalCount = w.totalCount;
+      m.failureCount = w.failureCount;
+      m.totalDuration = w.totalDuration;
+      for (let i = 0; i < this.thresholds.length; i++)
+        m.slowCounts[this.thresholds[i]!] = w.slowCounts[i] ?? 0;
+    } catch (error) {
+      this._report('window', error);
+      return false;
+    }
+    m.failureRate = m.totalCount === 0 ? null : m.failureCount / m.totalCount;
+    m.avgDuration = m.totalCount === 0 ? null : m.totalDuration / m.totalCount;
+    return true;
+  }
+
+  private tracks(error: unknown): boolean {
+    try {
+      return this.config.tracker.tracks(error) === true;
+    } catch (fault) {
+      this._report('tracker', fault);
+      return true;
+    }
+  }
+
+  private permits(elapsed: number): boolean {
+    try {
+      return this.config.permit.admits(elapsed, this.config.random) === true;
+    } catch (error) {
+      // Admitting keeps the breaker probing, so a broken permit cannot hold it half-open forever.
+      this._report('permit', error);
+      return true;
+    }
+  }
+
+  private retryWait(reopens: number): number {
+    try {
+      const wait = this.config.retry.wait(reopens, this.config.random);
+      if (typeof wait !== 'number' || !(wait >= 0)) {
+        throw new TypeError(`retry.wait(): expected a number >= 0, got ${String(wait)}`);
+      }
+      return wait;
+    } catch (error) {
+      this._report('retry', error);
+      return FALLBACK_RETRY_WAIT;
+    }
+  }
+
+  private command(to: State): void {
+    if (this.store.read().state === to) {
+      this.clearWindow();
+      return;
+    }
+    this.moveTo(to, this.now(), 'manual');
+  }
+
+  private clearWindow(): void {
+    try {
+      this.window.clear();
+    } catch (error) {
+      this._report('window', error);
+    }
+  }
+
+  /** Makes a transition through the table, then tells `state$`, the listeners and `transitions$`. */
+  private moveTo(to: State, now: number, kind: TransitionKind): void {
+    const current = this.store.read();
+    this.store.write(advance(current, to, now, kind, (reopens) => this.retryWait(reopens)));
+    this.clearWindow();
+    this.trials = 0;
+    this.notPermitted = 0;
+    if (clearsStreak(to)) this.streak = 0;
+    this.pending.push({ name: this.name, from: current.state, to, at: now });
+    if (!this.draining) this.drain();
+  }
+
+  /**
+   * Delivers queued transitions one at a time, so a listener that issues a command sees its own
+   * transition delivered after the current one, and every subscriber sees the same order.
+   */
+  private drain(): void {
+    this.draining = true;
+    try {
+      for (let t = this.pending.shift(); t !== undefined; t = this.pending.shift()) {
+        this.stateSubject.next(t.to);
+        for (const listener of this.config.listeners) this.runListener(listener, t);
+        this.transitionSubject.next(t);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private runListener(listener: (t: Transition) => unknown, t: Transition): void {
+    try {
+      const result = listener(t);
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as PromiseLike<unknown>).then === 'function'
+      ) {
+        (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+          this._report('listener', error),
+        );
+      }
+    } catch (error) {
+      this._report('listener', error);
+    }
+  }
+
+  /** Reports an error thrown by user code (to `onError`, or `console.error`). @internal */
+  _report(source: FaultSource, error: unknown): void {
+    const onError = this.config.onError;
+    if (onError) {
+      try {
+        onError(error, { breaker: this.name, source });
+        return;
+      } catch (fault) {
+        console.error(`rxjs-fluxgate: onError of circuit breaker '${this.name}' threw`, fault);
+      }
+    }
+    console.error(`rxjs-fluxgate: the ${source} of circuit breaker '${this.name}' threw`, error);
+  }
+}
+
+function slowThresholdsOf(tripper: {
+  readonly slowThresholds?: readonly number[];
+}): readonly number[] {
+  const given = tripper.slowThresholds ?? [];
+  if (!Array.isArray(given) || !given.every((t) => typeof t === 'number' && t > 0)) {
+    throw new TypeError(
+      'CircuitBreaker config.tripper.slowThresholds: expected an array of numbers > 0',
+    );
+  }
+  return [...new Set(given)].sort((a, b) => a - b);
+}

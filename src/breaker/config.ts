@@ -1,0 +1,150 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Listener } from '../components/listener';
+import { permits, type Permit } from '../components/permit';
+import { retries, type Retry } from '../components/retry';
+import { trackers, type Tracker } from '../components/tracker';
+import { trippers, type Tripper } from '../components/tripper';
+import { windows, type Window } from '../components/window';
+import * as check from '../internal/validate';
+
+/** Which piece of user code threw, as reported to `onError`. */
+export type FaultSource =
+  'listener' | 'tracker' | 'tripper' | 'retry' | 'permit' | 'window' | 'isResult';
+
+/** What `onError` is told besides the error. */
+export interface FaultContext {
+  /** The breaker's name. */
+  readonly breaker: string;
+  /** The component that threw (or whose promise rejected). */
+  readonly source: FaultSource;
+}
+
+/** The configuration of a {@link CircuitBreaker}; every field is optional. */
+export interface CircuitBreakerConfig {
+  /** Names the breaker in errors, events and logs. Default `'default'`. */
+  readonly name?: string;
+  /** Which recorded calls the tripper judges. Default `windows.count(100)`. */
+  readonly window?: Window;
+  /** Which errors count as failures. Default `trackers.all()`. */
+  readonly tracker?: Tracker;
+  /** When to open. Default `trippers.minRequests(100).and(trippers.failureRate(0.5))`. */
+  readonly tripper?: Tripper;
+  /** When an open breaker may probe. Default `retries.cooldown(60_000)`. */
+  readonly retry?: Retry;
+  /** Which calls a half-open breaker admits. Default `permits.rampUp({ initial: 0.1, final: 1, duration: 60_000 })`. */
+  readonly permit?: Permit;
+  /** Trial calls in flight at once in `half_open`, an integer `> 0`. Default 10. */
+  readonly maxHalfOpenCalls?: number;
+  /**
+   * Milliseconds after which a half-open breaker whose trials have not decided goes back to
+   * `open` at the next call, `> 0` (`Infinity` allowed). Default `Infinity`.
+   */
+  readonly maxHalfOpenDuration?: number;
+  /** Called on every transition, in order. Default none. */
+  readonly listeners?: readonly Listener[];
+  /** The source of time (`now()`), so `TestScheduler` drives it. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Uniform numbers in `[0, 1)` for permits and jitter; pass a seeded one for repeatable runs. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Told of every error thrown by user code the breaker runs. Default: `console.error`. */
+  readonly onError?: (error: unknown, context: FaultContext) => void;
+}
+
+/** A config with every field filled in and checked. @internal */
+export interface ResolvedConfig {
+  readonly name: string;
+  readonly window: Window;
+  readonly tracker: Tracker;
+  readonly tripper: Tripper;
+  readonly retry: Retry;
+  readonly permit: Permit;
+  readonly maxHalfOpenCalls: number;
+  readonly maxHalfOpenDuration: number;
+  readonly listeners: readonly Listener[];
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly onError: ((error: unknown, context: FaultContext) => void) | undefined;
+}
+
+const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
+  'name',
+  'window',
+  'tracker',
+  'tripper',
+  'retry',
+  'permit',
+  'maxHalfOpenCalls',
+  'maxHalfOpenDuration',
+  'listeners',
+  'scheduler',
+  'random',
+  'onError',
+]);
+
+/** Checks a config and fills in the defaults; throws a `TypeError` or `RangeError` naming the field. @internal */
+export function resolveConfig(config: CircuitBreakerConfig | undefined): ResolvedConfig {
+  const where = 'CircuitBreaker config';
+  const c = check.options<CircuitBreakerConfig>(where, config);
+  for (const key of Object.keys(c)) {
+    if (!KEYS.has(key)) {
+      throw new TypeError(
+        `${where}: unknown option "${key}" (expected one of ${[...KEYS].join(', ')})`,
+      );
+    }
+  }
+  const field = (key: string) => `${where}.${key}`;
+  const listeners = c.listeners ?? [];
+  if (!Array.isArray(listeners)) {
+    throw new TypeError(
+      `${field('listeners')}: expected an array of functions, got ${check.describe(listeners)}`,
+    );
+  }
+  listeners.forEach((l, i) => check.func(`${field('listeners')}[${i}]`, l));
+  const scheduler = c.scheduler ?? asyncScheduler;
+  check.withMethods(field('scheduler'), 'a SchedulerLike', ['now', 'schedule'], scheduler);
+  return {
+    name: c.name === undefined ? 'default' : check.name(field('name'), c.name),
+    window: check.withMethods(
+      field('window'),
+      'a Window',
+      ['create'],
+      c.window ?? windows.count(100),
+    ),
+    tracker: check.withMethods(
+      field('tracker'),
+      'a Tracker',
+      ['tracks'],
+      c.tracker ?? trackers.all(),
+    ),
+    tripper: check.withMethods(
+      field('tripper'),
+      'a Tripper',
+      ['trips'],
+      c.tripper ?? trippers.minRequests(100).and(trippers.failureRate(0.5)),
+    ),
+    retry: check.withMethods(
+      field('retry'),
+      'a Retry',
+      ['wait'],
+      c.retry ?? retries.cooldown(60_000),
+    ),
+    permit: check.withMethods(
+      field('permit'),
+      'a Permit',
+      ['admits'],
+      c.permit ?? permits.rampUp({ initial: 0.1, final: 1, duration: 60_000 }),
+    ),
+    maxHalfOpenCalls: check.positiveInteger(field('maxHalfOpenCalls'), c.maxHalfOpenCalls ?? 10),
+    maxHalfOpenDuration: check.positiveOrInfinite(
+      field('maxHalfOpenDuration'),
+      c.maxHalfOpenDuration ?? Infinity,
+    ),
+    listeners: [...listeners],
+    scheduler,
+    random: c.random === undefined ? Math.random : check.func(field('random'), c.random),
+    onError:
+      c.onError === undefined
+        ? undefined
+        : check.func<(error: unknown, context: FaultContext) => void>(field('onError'), c.onError),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * rxjs-fluxgate: a composable circuit breaker for RxJS.
+ *
+ * @packageDocumentation
+ */
+export { CircuitBreaker, type CircuitBreakerInfo } from './breaker/circuit-breaker';
+export type { CircuitBreakerConfig, FaultContext, FaultSource } from './breaker/config';
+export type {
+  BreakerEvent,
+  BreakerEventBase,
+  CancelledEvent,
+  FailureEvent,
+  IgnoredEvent,
+  RejectedEvent,
+  SuccessEvent,
+} from './breaker/events';
+export {
+  listeners,
+  type Listener,
+  type LogLevel,
+  type LogListenerOptions,
+  type Logger,
+} from './components/listener';
+export { permits, type Permit, type RampUpOptions } from './components/permit';
+export { retries, type BackoffOptions, type JitterOptions, type Retry } from './components/retry';
+export {
+  trackers,
+  type ComposableTracker,
+  type ErrorConstructorLike,
+  type Tracker,
+} from './components/tracker';
+export {
+  trippers,
+  type ComposableTripper,
+  type TripContext,
+  type Tripper,
+} from './components/tripper';
+export {
+  windows,
+  type Metrics,
+  type TimeWindowOptions,
+  type Window,
+  type WindowStore,
+  type WindowTotals,
+} from './components/window';
+export { CallNotPermittedError } from './errors';
+export {
+  circuitBreaker,
+  type CircuitBreakerOperator,
+  type CircuitBreakerOptions,
+} from './operators/circuit-breaker';
+export { BreakerRegistry, type BreakerRegistryOptions } from './registry/breaker-registry';
+export { STATES, type State, type Transition } from './state/state';

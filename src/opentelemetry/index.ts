@@ -1,0 +1,6 @@
+/**
+ * rxjs-fluxgate/opentelemetry (in progress).
+ *
+ * @packageDocumentation
+ */
+export {};

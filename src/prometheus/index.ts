@@ -1,0 +1,6 @@
+/**
+ * rxjs-fluxgate/prometheus (in progress).
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * rxjs-fluxgate/slack (in progress).
+ *
+ * @packageDocumentation
+ */
+export {};

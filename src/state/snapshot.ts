@@ -1,0 +1,28 @@
+import type { State } from './state';
+
+/**
+ * Everything that decides how a breaker treats the next call, as one small plain object.
+ *
+ * It is replaced, never mutated, and only {@link advance} makes a new one, so it can be kept in
+ * any {@link StateStore} (in memory today; a shared store later) without touching the rest.
+ */
+export interface BreakerSnapshot {
+  /** The current state. */
+  readonly state: State;
+  /** When the current state was entered (scheduler time, ms). */
+  readonly changedAt: number;
+  /** How many times a half-open breaker has gone back to open since it was last closed. */
+  readonly reopens: number;
+  /** Counts transitions; an outcome is recorded only if its call was admitted in this generation. */
+  readonly generation: number;
+  /**
+   * In `open`: how long (ms) the retry policy keeps calls out, drawn once on entering `open`
+   * (so jitter is drawn once per opening). `Infinity` for `retries.never()`; `0` in other states.
+   */
+  readonly retryWait: number;
+}
+
+/** The snapshot of a new breaker: closed since `now`. */
+export function initialSnapshot(now: number): BreakerSnapshot {
+  return { state: 'closed', changedAt: now, reopens: 0, generation: 0, retryWait: 0 };
+}

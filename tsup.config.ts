@@ -1,0 +1,30 @@
+import { defineConfig } from 'tsup';
+
+/** The core entry point and one secondary entry point per integration. */
+const entry: Record<string, string> = {
+  index: 'src/index.ts',
+  angular: 'src/angular/index.ts',
+  prometheus: 'src/prometheus/index.ts',
+  opentelemetry: 'src/opentelemetry/index.ts',
+  slack: 'src/slack/index.ts',
+};
+
+export default defineConfig({
+  entry,
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'es2022',
+  treeshake: true,
+  // Peers are never bundled; each integration's library stays the user's own install.
+  // Integrations import the core as 'rxjs-fluxgate', so every entry point shares one copy of it.
+  external: [
+    'rxjs-fluxgate',
+    /^rxjs/,
+    /^@angular\//,
+    'prom-client',
+    /^@opentelemetry\//,
+    /^@slack\//,
+  ],
+});

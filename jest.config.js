@@ -1,14 +1,48 @@
+/**
+ * Two projects: "core" runs every spec under spec/ except spec/angular through ts-jest as CommonJS;
+ * "angular" runs spec/angular as native ES modules, because Angular ships ESM only (run Jest with
+ * `node --experimental-vm-modules`, as `npm test` does).
+ */
+const rootDir = __dirname;
+const moduleNameMapper = { '^rxjs-fluxgate$': '<rootDir>/src/index.ts' };
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/spec'],
-  testMatch: ['**/*.spec.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      'ts-jest',
-      { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true } },
-    ],
-  },
-  moduleNameMapper: { '^rxjs-fluxgate$': '<rootDir>/src/index.ts' },
+  projects: [
+    {
+      displayName: 'core',
+      rootDir,
+      testEnvironment: 'node',
+      roots: ['<rootDir>/spec'],
+      testMatch: ['**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/angular/'],
+      transform: {
+        '^.+\\.ts$': [
+          'ts-jest',
+          { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true } },
+        ],
+      },
+      moduleNameMapper,
+    },
+    {
+      displayName: 'angular',
+      rootDir,
+      testEnvironment: 'node',
+      roots: ['<rootDir>/spec/angular'],
+      testMatch: ['**/*.spec.ts'],
+      setupFiles: ['<rootDir>/spec/angular/setup.ts'],
+      extensionsToTreatAsEsm: ['.ts'],
+      transform: {
+        '^.+\\.ts$': [
+          'ts-jest',
+          {
+            useESM: true,
+            tsconfig: { module: 'ESNext', moduleResolution: 'Bundler', isolatedModules: true },
+          },
+        ],
+      },
+      moduleNameMapper,
+    },
+  ],
   collectCoverageFrom: ['src/**/*.ts'],
 };

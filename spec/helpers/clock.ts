@@ -16,7 +16,8 @@ export class ManualClock implements SchedulerLike {
     this.time += ms;
   }
 
-  schedule: SchedulerLike['schedule'] = (work, delay, state) => asyncScheduler.schedule(work, delay, state);
+  schedule: SchedulerLike['schedule'] = (work, delay, state) =>
+    asyncScheduler.schedule(work, delay, state);
 }
 
 /** A deterministic source of uniform numbers in [0, 1) that plays back `values` in a loop. */

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 
 /**
  * A scheduler whose `now()` the test sets. It schedules like `asyncScheduler` (the breaker itself
@@ -16,7 +16,9 @@ export class ManualClock implements SchedulerLike {
     this.time += ms;
   }
 
-  schedule: SchedulerLike['schedule'] = (work, delay, state) =>
+  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+    return asyncScheduler.schedule(work, delay, state);
+  }
     asyncScheduler.schedule(work, delay, state);
 }
 

@@ -19,7 +19,6 @@ export class ManualClock implements SchedulerLike {
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
     return asyncScheduler.schedule(work, delay, state);
   }
-    asyncScheduler.schedule(work, delay, state);
 }
 
 /** A deterministic source of uniform numbers in [0, 1) that plays back `values` in a loop. */

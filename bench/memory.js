@@ -1,0 +1,93 @@
+/**
+ * The memory cases of `npm run bench` (they need `node --expose-gc`). Memory is the V8 heap in use
+ * plus the array buffers (typed arrays larger than a few dozen bytes live outside the heap, and the
+ * windows keep their rings in typed arrays), read after forced garbage collections.
+ */
+'use strict';
+
+const { of } = require('rxjs');
+
+/** Breakers measured together for the cost of one idle breaker. */
+const IDLE_BREAKERS = 1_000;
+/** Breakers made in the registry. */
+const REGISTRY_BREAKERS = 10_000;
+/** Calls across which the heap must not grow. */
+const CALLS = 1_000_000;
+
+const noop = () => {};
+const resolveOne = () => Promise.resolve(1);
+
+/** Collects until the heap stops shrinking, then returns heap used plus array buffers, in bytes. */
+function settledMemory() {
+  let last = Infinity;
+  for (let i = 0; i < 10; i++) {
+    globalThis.gc();
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    const now = heapUsed + arrayBuffers;
+    if (now >= last) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** What keeping `make()`'s result costs, in bytes. */
+function retained(make) {
+  const before = settledMemory();
+  const kept = make();
+  const after = settledMemory();
+  // Read `kept` after the second measurement so it cannot be collected before it.
+  return { bytes: after - before, kept: kept !== undefined };
+}
+
+/**
+ * Runs the memory cases.
+ *
+ * @param {typeof import('rxjs-fluxgate')} fluxgate The built package.
+ * @returns {Promise<Record<string, number>>} Bytes per measurement, and the registry's build time.
+ */
+async function measureMemory(fluxgate) {
+  if (typeof globalThis.gc !== 'function') {
+    throw new Error('the memory cases need `node --expose-gc` (run `npm run bench`)');
+  }
+  const { BreakerRegistry, CircuitBreaker, circuitBreaker } = fluxgate;
+
+  // Warm the constructors up, so the first measurement does not include compiled code.
+  for (let i = 0; i < 100; i++) new CircuitBreaker({ name: `warm_${i}` });
+
+  const idle = retained(() =>
+    Array.from({ length: IDLE_BREAKERS }, (_, i) => new CircuitBreaker({ name: `idle_${i}` })),
+  );
+
+  let registryMs = 0;
+  const registry = retained(() => {
+    const started = process.hrtime.bigint();
+    const r = new BreakerRegistry();
+    for (let i = 0; i < REGISTRY_BREAKERS; i++) r.get(`service_${i}`);
+    registryMs = Number(process.hrtime.bigint() - started) / 1e6;
+    return r.names().length === REGISTRY_BREAKERS ? r : undefined;
+  });
+
+  // Heap growth across a million calls of each path, after a warm-up that fills the window.
+  const breaker = new CircuitBreaker({ name: 'heap' });
+  const protect = circuitBreaker(breaker);
+  for (let i = 0; i < 10_000; i++) of(1).pipe(protect).subscribe();
+  for (let i = 0; i < 10_000; i++) await breaker.call(resolveOne);
+  let before = settledMemory();
+  for (let i = 0; i < CALLS; i++) of(1).pipe(protect).subscribe({ error: noop });
+  const operatorGrowth = settledMemory() - before;
+  before = settledMemory();
+  for (let i = 0; i < CALLS; i++) await breaker.call(resolveOne);
+  const callGrowth = settledMemory() - before;
+  if (breaker.state !== 'closed') throw new Error(`heap breaker: expected closed`);
+
+  return {
+    idleBreakerBytes: Math.round(idle.bytes / IDLE_BREAKERS),
+    registry10kBytes: registry.bytes,
+    registryPerBreakerBytes: Math.round(registry.bytes / REGISTRY_BREAKERS),
+    registry10kBuildMs: Math.round(registryMs),
+    heapGrowth1e6OperatorBytes: operatorGrowth,
+    heapGrowth1e6CallBytes: callGrowth,
+  };
+}
+
+module.exports = { CALLS, IDLE_BREAKERS, REGISTRY_BREAKERS, measureMemory };

@@ -16,7 +16,8 @@ export function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+  if (!ctor || ctor === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(ctor) ? 'an' : 'a'} ${ctor}`;
 }
 
 function fail(

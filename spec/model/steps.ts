@@ -1,0 +1,86 @@
+/**
+ * The random steps a test drives a breaker with, as plain data (so a shrunk sequence prints as
+ * something one can paste into a plain test).
+ */
+import fc from 'fast-check';
+import { TrackedError, UntrackedError } from './config-spec';
+import type { CallOptions } from './reference-model';
+
+export type Manual = 'reset' | 'disable' | 'metricsOnly' | 'forceOpen';
+
+export type Step =
+  | { t: 'start'; options: CallOptions }
+  | { t: 'complete'; k: number }
+  | { t: 'fail'; k: number; tracked: boolean }
+  | { t: 'cancel'; k: number }
+  | { t: 'emit'; k: number }
+  | { t: 'advance'; ms: number }
+  | { t: 'manual'; command: Manual };
+
+/** The steps that act on a call in flight; `k` picks one of the calls still active, modulo. */
+export function targetsCall(step: Step): step is Extract<Step, { k: number }> {
+  return 'k' in step;
+}
+
+const k = fc.nat({ max: 7 });
+
+export const callOptionsArb: fc.Arbitrary<CallOptions> = fc.record({
+  successOnValue: fc.boolean(),
+  take1: fc.boolean(),
+  fallback: fc.boolean(),
+});
+
+/** Each kind of step, weighted so calls start often enough to keep several in flight. */
+export const callStepArbs: fc.Arbitrary<Step>[] = [
+  ...repeat(
+    3,
+    callOptionsArb.map((options) => ({ t: 'start' as const, options })),
+  ),
+  ...repeat(
+    2,
+    k.map((i) => ({ t: 'complete' as const, k: i })),
+  ),
+  ...repeat(2, fc.record({ t: fc.constant('fail' as const), k, tracked: fc.constant(true) })),
+  fc.record({ t: fc.constant('fail' as const), k, tracked: fc.boolean() }),
+  k.map((i) => ({ t: 'cancel' as const, k: i })),
+  ...repeat(
+    2,
+    k.map((i) => ({ t: 'emit' as const, k: i })),
+  ),
+  ...repeat(
+    2,
+    fc
+      .oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 50, max: 1500 }),
+        fc.integer({ min: 1500, max: 10_000 }),
+      )
+      .map((ms) => ({ t: 'advance' as const, ms })),
+  ),
+];
+
+/** Every kind of step, manual commands included. */
+export const stepArbs: fc.Arbitrary<Step>[] = [
+  ...callStepArbs,
+  fc
+    .constantFrom<Manual>('reset', 'disable', 'metricsOnly', 'forceOpen', 'reset')
+    .map((command) => ({ t: 'manual' as const, command })),
+];
+
+function repeat<T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T>[] {
+  return Array.from({ length: n }, () => arb);
+}
+
+/** The error a `fail` step raises (a new instance each time, so identity is checked). */
+export function errorFor(step: { tracked: boolean }, n: number): Error {
+  return step.tracked ? new TrackedError(`tracked ${n}`) : new UntrackedError(`untracked ${n}`);
+}
+
+/** The state a manual command moves to. */
+export const MANUAL_TARGET = {
+  reset: 'closed',
+  disable: 'disabled',
+  metricsOnly: 'metrics_only',
+  forceOpen: 'forced_open',
+} as const;

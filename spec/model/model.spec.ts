@@ -4,7 +4,7 @@
  * `info()`, every subscriber's notifications, `events$`, `transitions$` and `state$` must agree.
  *
  * A failure prints fast-check's seed and the shrunk sequence; replay it with
- * `FC_SEED=<seed> FC_PATH=<path> npx jest spec/model`.
+ * `FC_SEED=<seed> FC_PATH=<path> npx jest spec/model`; `FC_RUNS=<n>` runs more sequences.
  */
 import fc from 'fast-check';
 import { breakerSpecArb, buildConfig, probingSpecArb, type BreakerSpec } from './config-spec';
@@ -107,7 +107,7 @@ function checkAgainstModel(
       };
       fc.modelRun(setup, cmds);
     }),
-    { numRuns, ...replay },
+    { numRuns: Number(process.env.FC_RUNS ?? numRuns), ...replay },
   );
 }
 

@@ -1,6 +1,424 @@
 /**
- * rxjs-fluxgate/slack (in progress).
+ * rxjs-fluxgate/slack: a listener that posts circuit breaker transitions to Slack.
  *
  * @packageDocumentation
  */
-export {};
+import type { Listener, State, Transition } from 'rxjs-fluxgate';
+
+/** The text and colour of one message. */
+export interface SlackTemplate {
+  /** The first line, in bold (Slack mrkdwn allowed). */
+  readonly title: string;
+  /** The colour of the message's side bar, as `#RRGGBB`. */
+  readonly color: string;
+  /** One line under the title (Slack mrkdwn allowed). */
+  readonly description: string;
+}
+
+/** A template: fixed fields, or a function of the transition that gives them. */
+export type SlackTemplateInput =
+  Partial<SlackTemplate> | ((transition: Transition) => Partial<SlackTemplate>);
+
+/** A transition, as `'<from>-><to>'`: `'closed->open'`, `'half_open->closed'`, ... */
+export type TransitionKey = `${State}->${State}`;
+
+/**
+ * Templates per transition, plus `fallback` for the transitions no key names. Each one is merged
+ * over the built-in template of that transition, field by field.
+ */
+export type SlackTemplates = Partial<Record<TransitionKey | 'fallback', SlackTemplateInput>>;
+
+/** A Slack attachment: a coloured bar around Block Kit blocks. */
+export interface SlackAttachment {
+  /** The side bar's colour. */
+  readonly color: string;
+  /** Block Kit blocks. */
+  readonly blocks: SlackBlock[];
+}
+
+/** The Block Kit blocks this listener sends: sections and a context line. */
+export type SlackBlock =
+  | { readonly type: 'section'; readonly text: SlackText }
+  | { readonly type: 'section'; readonly fields: SlackText[] }
+  | { readonly type: 'context'; readonly elements: SlackText[] };
+
+/** A Block Kit text object in mrkdwn. */
+export interface SlackText {
+  readonly type: 'mrkdwn';
+  readonly text: string;
+}
+
+/** The content of a message, without where it goes. */
+export interface SlackMessageContent {
+  /** The plain-text line notifications show. */
+  readonly text: string;
+  /** One attachment with the colour and the blocks. */
+  readonly attachments: SlackAttachment[];
+}
+
+/**
+ * What the listener hands to `chat.postMessage`: a message in `channel`, a reply in the breaker's
+ * thread (`thread_ts`), or the reply that ends a thread with a recovery, broadcast to the channel
+ * too (`reply_broadcast: true`).
+ */
+export type SlackPostMessage = SlackMessageContent & { readonly channel: string } & (
+    | { readonly thread_ts?: string; readonly reply_broadcast?: false }
+    | { readonly thread_ts: string; readonly reply_broadcast: true }
+  );
+
+/**
+ * Anything with `chat.postMessage`, in practice `@slack/web-api`'s `WebClient` (which handles the
+ * token, rate limits and retries).
+ */
+export interface SlackClient {
+  /** The `chat` methods of the Web API. */
+  readonly chat: {
+    /**
+     * Posts a message; resolves to Slack's answer (`ok`, the message's `ts`, or an `error`).
+     *
+     * @param message The message.
+     * @return Slack's answer.
+     */
+    postMessage(
+      message: SlackPostMessage,
+    ): Promise<{ readonly ok?: boolean; readonly ts?: string; readonly error?: string }>;
+  };
+}
+
+/** Options of {@link slackListener}, common to both modes. */
+interface CommonOptions {
+  /**
+   * The service or environment the breakers belong to (`'checkout (prod)'`), shown on each
+   * message and in error messages. Default none.
+   */
+  readonly name?: string;
+  /** Overrides of the built-in texts and colours. */
+  readonly templates?: SlackTemplates;
+  /** Milliseconds one message may take before it counts as failed. Default 5000. */
+  readonly timeout?: number;
+}
+
+/** With a Web API client: messages go to `channel`, in threads. */
+export interface SlackClientOptions extends CommonOptions {
+  /** The client, e.g. `new WebClient(process.env.SLACK_BOT_TOKEN)`. */
+  readonly client: SlackClient;
+  /** The channel id, e.g. `'C0123456789'` (the bot must be a member). */
+  readonly channel: string;
+  readonly webhookUrl?: undefined;
+}
+
+/** With an incoming webhook: messages go to the webhook's channel, without threads. */
+export interface SlackWebhookOptions extends CommonOptions {
+  /** The webhook's URL, `https://hooks.slack.com/services/...`. */
+  readonly webhookUrl: string | URL;
+  /** Ignored: a webhook posts to its own channel. */
+  readonly channel?: string;
+  readonly client?: undefined;
+}
+
+/** Options of {@link slackListener}: a `client` and a `channel`, or a `webhookUrl`. */
+export type SlackListenerOptions = SlackClientOptions | SlackWebhookOptions;
+
+const RED = '#E01E5A';
+const AMBER = '#ECB22E';
+const GREEN = '#2EB67D';
+const BLUE = '#36C5F0';
+const GREY = '#9E9E9E';
+
+/** The built-in templates of the four automatic transitions. */
+const BUILT_IN: Partial<Record<TransitionKey, SlackTemplate>> = {
+  'closed->open': {
+    title: '🚨 Circuit breaker opened',
+    color: RED,
+    description: 'Calls are failing, so the breaker now rejects them until it probes again.',
+  },
+  'open->half_open': {
+    title: '🔄 Circuit breaker probing',
+    color: AMBER,
+    description: 'A few trial calls are let through to see whether the service has recovered.',
+  },
+  'half_open->open': {
+    title: '⚠️ Circuit breaker re-opened',
+    color: RED,
+    description: 'A trial call failed, so the breaker rejects calls again.',
+  },
+  'half_open->closed': {
+    title: '✅ Circuit breaker recovered',
+    color: GREEN,
+    description: 'Trial calls succeeded; calls pass normally again.',
+  },
+};
+
+/** The built-in fallback, by the state entered. */
+const BY_STATE: Readonly<Record<State, SlackTemplate>> = {
+  closed: {
+    title: '🔁 Circuit breaker reset',
+    color: GREEN,
+    description: 'The breaker was closed by hand; calls pass and are measured.',
+  },
+  open: {
+    title: '🚨 Circuit breaker opened',
+    color: RED,
+    description: 'The breaker rejects calls until it probes again.',
+  },
+  half_open: {
+    title: '🔄 Circuit breaker probing',
+    color: AMBER,
+    description: 'A few trial calls are let through to see whether the service has recovered.',
+  },
+  metrics_only: {
+    title: '📊 Circuit breaker in metrics-only mode',
+    color: BLUE,
+    description: 'Calls pass and are measured, but the breaker never opens.',
+  },
+  disabled: {
+    title: '⏸️ Circuit breaker disabled',
+    color: GREY,
+    description: 'Calls pass untouched; nothing is measured.',
+  },
+  forced_open: {
+    title: '⛔ Circuit breaker forced open',
+    color: RED,
+    description: 'Every call is rejected until another command.',
+  },
+};
+
+/** States whose message ends the breaker's thread. */
+const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'metrics_only']);
+
+/**
+ * A {@link Listener} that posts every transition to Slack, with a title, a colour and a one-line
+ * description (red when the breaker opens, amber when it probes, green when it recovers), the
+ * breaker's name, the transition and its time.
+ *
+ * With `client` (a `WebClient`) and `channel`, messages are threaded per breaker: the message for
+ * `-> open` starts a thread when none is open, later messages reply in it, the reply for `-> closed`
+ * is also broadcast to the channel, and `-> closed`, `-> disabled` or `-> metrics_only` end the
+ * thread. With `webhookUrl`, each message is a JSON POST with the global `fetch`, without threads.
+ *
+ * It never slows or fails a call: the listener returns at once, and the messages of one listener
+ * (shared by any number of breakers) go out in order, one at a time. The promise it returns is
+ * the delivery of that transition's message; it rejects after `timeout`, on a non-2xx answer, on
+ * `ok: false` or on a network error, and the breaker reports the rejection to its `onError` (or
+ * `console.error`). The next transition is still sent.
+ *
+ * ## Example
+ * ```ts
+ * import { WebClient } from '@slack/web-api';
+ * import { CircuitBreaker } from 'rxjs-fluxgate';
+ * import { slackListener } from 'rxjs-fluxgate/slack';
+ *
+ * const slack = slackListener({
+ *   client: new WebClient(process.env.SLACK_BOT_TOKEN),
+ *   channel: process.env.SLACK_CHANNEL!,
+ *   name: 'checkout (prod)',
+ *   templates: { 'closed->open': { title: '🚨 Payments are down' } },
+ * });
+ * const breaker = new CircuitBreaker({ name: 'payment_api', listeners: [slack] });
+ * ```
+ *
+ * @param options `client` and `channel`, or `webhookUrl`; and `name`, `templates`, `timeout`.
+ * @return A listener for `CircuitBreakerConfig.listeners`.
+ * @throws TypeError or RangeError naming the option, when an option is not valid.
+ */
+export function slackListener(options: SlackListenerOptions): Listener {
+  const o = checkOptions(options);
+  const threads = new Map<string, string>();
+  let tail: Promise<void> = Promise.resolve();
+
+  const post = async (t: Transition): Promise<void> => {
+    const template = templateFor(o.templates, t);
+    const message = render(template, t, o.name);
+    try {
+      if (o.client === undefined) {
+        await postToWebhook(o.webhookUrl, message, o.timeout);
+        return;
+      }
+      const thread = threads.get(t.name);
+      if (ENDS_THREAD.has(t.to)) threads.delete(t.name);
+      const answer = await withTimeout(
+        o.client.chat.postMessage(
+          thread === undefined
+            ? { channel: o.channel, ...message }
+            : t.to === 'closed'
+              ? { channel: o.channel, ...message, thread_ts: thread, reply_broadcast: true }
+              : { channel: o.channel, ...message, thread_ts: thread },
+        ),
+        o.timeout,
+      );
+      if (answer === null || typeof answer !== 'object') {
+        throw new Error(`chat.postMessage resolved to ${String(answer)}`);
+      }
+      if (answer.ok === false) throw new Error(`Slack answered ok: false (${answer.error ?? '?'})`);
+      if (thread === undefined && t.to === 'open' && typeof answer.ts === 'string') {
+        threads.set(t.name, answer.ts);
+      }
+    } catch (error) {
+      const where = o.name === undefined ? '' : ` (${o.name})`;
+      throw new Error(
+        `slackListener${where}: could not post "${t.from} -> ${t.to}" of circuit breaker '${t.name}': ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      );
+    }
+  };
+
+  return (t: Transition): Promise<void> => {
+    const sent = tail.then(() => post(t));
+    tail = sent.catch(() => undefined);
+    return sent;
+  };
+}
+
+interface CheckedOptions {
+  readonly client: SlackClient | undefined;
+  readonly channel: string;
+  readonly webhookUrl: string;
+  readonly name: string | undefined;
+  readonly templates: SlackTemplates;
+  readonly timeout: number;
+}
+
+const KEYS = new Set(['client', 'channel', 'webhookUrl', 'name', 'templates', 'timeout']);
+
+function checkOptions(options: SlackListenerOptions): CheckedOptions {
+  const where = 'slackListener(options)';
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${where}: expected an options object, got ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KEYS.has(key)) {
+      throw new TypeError(
+        `${where}: unknown option "${key}" (expected one of ${[...KEYS].join(', ')})`,
+      );
+    }
+  }
+  const { client, webhookUrl } = options;
+  if ((client === undefined) === (webhookUrl === undefined)) {
+    throw new TypeError(`${where}: expected exactly one of client and webhookUrl`);
+  }
+  let url = '';
+  let channel = '';
+  if (client !== undefined) {
+    if (
+      client === null ||
+      typeof client !== 'object' ||
+      typeof (client as Partial<SlackClient>).chat?.postMessage !== 'function'
+    ) {
+      throw new TypeError(`${where}: expected client to have chat.postMessage (a WebClient)`);
+    }
+    if (typeof options.channel !== 'string' || options.channel === '') {
+      throw new TypeError(`${where}: expected channel to be a non-empty string`);
+    }
+    channel = options.channel;
+  } else {
+    try {
+      url = new URL(webhookUrl as string | URL).href;
+    } catch {
+      throw new TypeError(`${where}: expected webhookUrl to be a URL, got ${String(webhookUrl)}`);
+    }
+    if (typeof fetch !== 'function') {
+      throw new TypeError(`${where}: webhookUrl needs the global fetch (Node 18 or later)`);
+    }
+  }
+  const name = options.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new TypeError(`${where}: expected name to be a non-empty string`);
+  }
+  const timeout = options.timeout ?? 5000;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new RangeError(`${where}: expected timeout to be a finite number of ms > 0`);
+  }
+  const templates = options.templates ?? {};
+  if (templates === null || typeof templates !== 'object') {
+    throw new TypeError(`${where}: expected templates to be an object`);
+  }
+  for (const [key, value] of Object.entries(templates)) {
+    if (key !== 'fallback' && !/^[a-z_]+->[a-z_]+$/.test(key)) {
+      throw new TypeError(
+        `${where}: expected template keys like "closed->open" or "fallback", got "${key}"`,
+      );
+    }
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      throw new TypeError(`${where}: expected templates["${key}"] to be an object or a function`);
+    }
+  }
+  return { client, channel, webhookUrl: url, name, templates, timeout };
+}
+
+/** The template of `t`: the user's (or the user's fallback) merged over the built-in one. */
+function templateFor(templates: SlackTemplates, t: Transition): SlackTemplate {
+  const key: TransitionKey = `${t.from}->${t.to}`;
+  const builtIn = BUILT_IN[key];
+  const base = builtIn ?? BY_STATE[t.to];
+  const given = templates[key] ?? (builtIn === undefined ? templates.fallback : undefined);
+  const fields = typeof given === 'function' ? given(t) : given;
+  return { ...base, ...fields };
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Builds the message (without channel and thread) for `t`. */
+function render(
+  template: SlackTemplate,
+  t: Transition,
+  service: string | undefined,
+): SlackMessageContent {
+  const iso = new Date(t.at).toISOString();
+  // Slack shows <!date^...> in each reader's time zone, and the text after | where it cannot.
+  const time = `<!date^${Math.floor(t.at / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
+  const blocks: SlackBlock[] = [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*${template.title}*\n${template.description}` },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Breaker*\n\`${escape(t.name)}\`` },
+        { type: 'mrkdwn', text: `*Transition*\n\`${t.from}\` → \`${t.to}\`` },
+        { type: 'mrkdwn', text: `*Time*\n${time}` },
+      ],
+    },
+  ];
+  if (service !== undefined) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escape(service) }] });
+  }
+  return {
+    text: `${template.title}: ${t.name} (${t.from} -> ${t.to})`,
+    attachments: [{ color: template.color, blocks }],
+  };
+}
+
+/** Rejects with a timeout error if `promise` has not settled after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function postToWebhook(url: string, message: SlackMessageContent, ms: number): Promise<void> {
+  const abort = new AbortController();
+  const response = await withTimeout(
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: abort.signal,
+    }).then(async (r) => ({ status: r.status, body: await r.text() })),
+    ms,
+    () => abort.abort(),
+  );
+  if (response.status < 200 || response.status > 299) {
+    throw new Error(`the webhook answered HTTP ${response.status}: ${response.body.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * rxjs-fluxgate/slack with the real @slack/web-api WebClient (and the global fetch for webhooks),
+ * both talking to a Node HTTP server on 127.0.0.1 that stands in for Slack.
+ */
+import type { ServerResponse } from 'node:http';
+import { LogLevel, WebClient } from '@slack/web-api';
+import {
+  CircuitBreaker,
+  permits,
+  retries,
+  trippers,
+  type FaultContext,
+  type Listener,
+  type Transition,
+} from 'rxjs-fluxgate';
+import { slackListener, type SlackListenerOptions } from '../../src/slack';
+import { ManualClock } from '../helpers/clock';
+import {
+  closedPort,
+  startLoopbackServer,
+  type LoopbackServer,
+  type ReceivedRequest,
+} from '../helpers/loopback-server';
+
+/** A chat.postMessage call as the stand-in server received it, form fields decoded. */
+interface Posted {
+  channel?: string;
+  text?: string;
+  thread_ts?: string;
+  reply_broadcast?: string;
+  attachments?: { color: string; blocks: { type: string; text?: { text: string } }[] }[];
+}
+
+function decode(request: ReceivedRequest): Posted {
+  if (request.headers['content-type']?.includes('application/json')) {
+    return JSON.parse(request.body) as Posted;
+  }
+  const form = new URLSearchParams(request.body);
+  const posted: Record<string, unknown> = {};
+  for (const [k, v] of form) posted[k] = k === 'attachments' ? JSON.parse(v) : v;
+  return posted as Posted;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+/** A WebClient pointed at `server`, with no retries and a short timeout of its own. */
+function clientFor(server: LoopbackServer): WebClient {
+  return new WebClient('xoxb-test', {
+    slackApiUrl: `${server.url}/api/`,
+    retryConfig: { retries: 0 },
+    timeout: 2000,
+    logLevel: LogLevel.ERROR,
+  });
+}
+
+/** A breaker whose listener's deliveries the test can await, and whose onError it records. */
+function breakerWith(listener: Listener, clock = new ManualClock(Date.UTC(2026, 0, 2, 3, 4, 5))) {
+  const deliveries: Promise<void>[] = [];
+  const faults: { error: unknown; context: FaultContext }[] = [];
+  const breaker = new CircuitBreaker({
+    name: 'payment_api',
+    scheduler: clock,
+    tripper: trippers.failureStreak(1),
+    retry: retries.cooldown(1000),
+    permit: permits.all(),
+    maxHalfOpenCalls: 1,
+    listeners: [
+      (t) => {
+        const p = listener(t);
+        if (p) deliveries.push(p);
+        return p;
+      },
+    ],
+    onError: (error, context) => faults.push({ error, context }),
+  });
+  const settled = () => Promise.allSettled(deliveries);
+  return { breaker, clock, faults, settled };
+}
+
+const boom = async (): Promise<never> => {
+  throw new Error('backend down');
+};
+const ok = async (): Promise<string> => 'fine';
+
+/** open -> half_open -> open -> half_open -> closed, in virtual time. */
+async function tripProbeAndRecover(breaker: CircuitBreaker, clock: ManualClock): Promise<void> {
+  await expect(breaker.call(boom)).rejects.toThrow('backend down'); // closed -> open
+  clock.advance(1000);
+  await expect(breaker.call(boom)).rejects.toThrow('backend down'); // -> half_open -> open
+  clock.advance(1000);
+  await expect(breaker.call(ok)).resolves.toBe('fine'); // -> half_open -> closed
+}
+
+describe('slackListener with a WebClient', () => {
+  let server: LoopbackServer;
+  let nextTs = 0;
+  let answer: (req: ReceivedRequest, res: ServerResponse) => void;
+
+  beforeEach(async () => {
+    nextTs = 0;
+    answer = (_req, res) => json(res, 200, { ok: true, ts: `1767323045.00000${++nextTs}` });
+    server = await startLoopbackServer((req, res) => answer(req, res));
+  });
+  afterEach(() => server.close());
+
+  test('threads per breaker: open starts one, replies follow, closed broadcasts and ends it', async () => {
+    const { breaker, clock, faults, settled } = breakerWith(
+      slackListener({ client: clientFor(server), channel: 'C0ALERTS', name: 'checkout (prod)' }),
+    );
+    await tripProbeAndRecover(breaker, clock);
+    clock.advance(5000);
+    await expect(breaker.call(boom)).rejects.toThrow(); // closed -> open again: a new thread
+    await settled();
+    expect(faults).toEqual([]);
+
+    const posted = server.requests.map(decode);
+    expect(server.requests.every((r) => r.url === '/api/chat.postMessage')).toBe(true);
+    expect(posted.map((p) => p.channel)).toEqual(Array(6).fill('C0ALERTS'));
+    const first = '1767323045.000001';
+    expect(posted.map((p) => p.thread_ts)).toEqual([
+      undefined, // closed -> open starts the thread
+      first, // open -> half_open
+      first, // half_open -> open: a reply, not a new thread
+      first, // open -> half_open
+      first, // half_open -> closed, broadcast, ends the thread
+      undefined, // closed -> open: a new thread
+    ]);
+    expect(posted.map((p) => p.reply_broadcast)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'true',
+      undefined,
+    ]);
+    expect(posted.map((p) => p.attachments?.[0]?.color)).toEqual([
+      '#E01E5A', // red: opened
+      '#ECB22E', // amber: probing
+      '#E01E5A',
+      '#ECB22E',
+      '#2EB67D', // green: recovered
+      '#E01E5A',
+    ]);
+    const blocks = posted[0]!.attachments![0]!.blocks;
+    const text = JSON.stringify(blocks);
+    expect(blocks[0]!.text!.text).toMatch(/^\*🚨 Circuit breaker opened\*\n.+/);
+    expect(text).toContain('`payment_api`');
+    expect(text).toContain('`closed` → `open`');
+    expect(text).toContain('2026-01-02T03:04:05.000Z');
+    expect(text).toContain('checkout (prod)');
+    expect(posted[0]!.text).toBe('🚨 Circuit breaker opened: payment_api (closed -> open)');
+  });
+
+  test('disabled and metrics_only end the thread; forced_open replies but starts none', async () => {
+    const { breaker, settled } = breakerWith(
+      slackListener({ client: clientFor(server), channel: 'C1' }),
+    );
+    breaker.forceOpen(); // closed -> forced_open: no thread open, top level, starts none
+    breaker.reset(); // forced_open -> closed
+    await expect(breaker.call(boom)).rejects.toThrow(); // closed -> open: thread A
+    breaker.disable(); // reply in A, ends it
+    breaker.reset(); // disabled -> closed: top level
+    await expect(breaker.call(boom)).rejects.toThrow(); // thread B
+    breaker.forceOpen(); // reply in B (the thread stays)
+    breaker.metricsOnly(); // reply in B, ends it
+    breaker.reset(); // top level
+    await settled();
+    const threads = server.requests.map(decode).map((p) => p.thread_ts);
+    expect(threads).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      '1767323045.000003',
+      undefined,
+      undefined,
+      '1767323045.000006',
+      '1767323045.000006',
+      undefined,
+    ]);
+  });
+
+  test('one listener shared by two breakers keeps a thread for each', async () => {
+    const slack = slackListener({ client: clientFor(server), channel: 'C1' });
+    const a = breakerWith(slack);
+    const other = new CircuitBreaker({
+      name: 'search_api',
+      tripper: trippers.failureStreak(1),
+      listeners: [slack],
+    });
+    await expect(a.breaker.call(boom)).rejects.toThrow(); // payment_api opens: ts 1
+    await expect(other.call(boom)).rejects.toThrow(); // search_api opens: ts 2
+    other.reset(); // replies in search_api's thread
+    a.breaker.reset(); // replies in payment_api's thread
+    // Messages go out in order, so once a last one is delivered, all four are.
+    await slack({ name: 'x', from: 'closed', to: 'disabled', at: 0 });
+    const posted = server.requests.map(decode);
+    expect(posted.slice(0, 4).map((p) => [p.text?.split(': ')[1], p.thread_ts])).toEqual([
+      ['payment_api (closed -> open)', undefined],
+      ['search_api (closed -> open)', undefined],
+      ['search_api (open -> closed)', '1767323045.000002'],
+      ['payment_api (open -> closed)', '1767323045.000001'],
+    ]);
+  });
+
+  test('a burst of transitions goes out in order, one message at a time', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let n = 0;
+    answer = (_req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // Earlier messages answer later: sending in parallel would reorder them.
+      setTimeout(
+        () => {
+          inFlight--;
+          json(res, 200, { ok: true, ts: `1.${++n}` });
+        },
+        Math.max(0, 20 - n * 2),
+      );
+    };
+    const { breaker, settled } = breakerWith(
+      slackListener({ client: clientFor(server), channel: 'C1' }),
+    );
+    const expected: string[] = [];
+    const commands = [
+      () => breaker.forceOpen(),
+      () => breaker.reset(),
+      () => breaker.disable(),
+      () => breaker.metricsOnly(),
+      () => breaker.forceOpen(),
+      () => breaker.reset(),
+    ];
+    const seen: Transition[] = [];
+    breaker.transitions$.subscribe((t) => seen.push(t));
+    for (let round = 0; round < 3; round++) for (const command of commands) command();
+    for (const t of seen) expected.push(`(${t.from} -> ${t.to})`);
+    await settled();
+    expect(seen).toHaveLength(18);
+    expect(server.requests.map((r) => /\(\w+ -> \w+\)$/.exec(decode(r).text ?? '')?.[0])).toEqual(
+      expected,
+    );
+    expect(maxInFlight).toBe(1);
+  });
+
+  test('500, ok: false, a hanging server and a refused connection reach onError; calls are untouched', async () => {
+    const hang: ServerResponse[] = [];
+    const plan: ((res: ServerResponse) => void)[] = [
+      (res) => json(res, 500, { ok: false }),
+      (res) => json(res, 200, { ok: false, error: 'channel_not_found' }),
+      (res) => hang.push(res), // never answered
+      (res) => json(res, 200, { ok: true, ts: '9.1' }),
+    ];
+    answer = (_req, res) => plan.shift()!(res);
+    const { breaker, faults, settled } = breakerWith(
+      slackListener({ client: clientFor(server), channel: 'C1', timeout: 100, name: 'svc' }),
+    );
+    // Each call ends with its own outcome only: the listener never throws into it.
+    await expect(breaker.call(boom)).rejects.toThrow('backend down'); // -> open: HTTP 500
+    expect(() => breaker.reset()).not.toThrow(); // -> closed: ok: false
+    expect(() => breaker.forceOpen()).not.toThrow(); // -> forced_open: hangs past 100 ms
+    expect(() => breaker.reset()).not.toThrow(); // -> closed: delivered after the hang
+    await settled();
+    expect(faults.map((f) => f.context)).toEqual(
+      Array(3).fill({ breaker: 'payment_api', source: 'listener' }),
+    );
+    const messages = faults.map((f) => (f.error as Error).message);
+    expect(messages[0]).toMatch(/slackListener \(svc\): could not post "closed -> open".*500/);
+    expect(messages[1]).toMatch(/"open -> closed".*channel_not_found/);
+    expect(messages[2]).toMatch(/"closed -> forced_open".*no answer within 100 ms/);
+    expect(server.requests).toHaveLength(4);
+    expect(decode(server.requests[3]!).text).toContain('(forced_open -> closed)');
+    for (const res of hang) res.destroy();
+
+    // A refused connection.
+    const port = await closedPort();
+    const refused = new WebClient('xoxb-test', {
+      slackApiUrl: `http://127.0.0.1:${port}/api/`,
+      retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
+    });
+    const r = breakerWith(slackListener({ client: refused, channel: 'C1' }));
+    await expect(r.breaker.call(boom)).rejects.toThrow('backend down');
+    await r.settled();
+    expect(r.faults).toHaveLength(1);
+    expect((r.faults[0]!.error as Error).message).toMatch(/could not post "closed -> open"/);
+  });
+
+  test('templates override per transition, with a fallback for the others', async () => {
+    const slack = slackListener({
+      client: clientFor(server),
+      channel: 'C1',
+      templates: {
+        'closed->open': { title: 'Payments down', color: '#000000' },
+        fallback: (t) => ({ title: `now ${t.to}`, description: `was ${t.from}` }),
+      },
+    });
+    const { breaker, clock, settled } = breakerWith(slack);
+    await tripProbeAndRecover(breaker, clock); // open, half_open, open, half_open, closed
+    breaker.disable(); // closed -> disabled: no built-in template, so the fallback
+    await settled();
+    const posted = server.requests.map(decode);
+    const first = posted[0]!.attachments![0]!;
+    expect(first.color).toBe('#000000');
+    expect(first.blocks[0]!.text!.text).toMatch(/^\*Payments down\*\nCalls are failing/);
+    // A transition with a built-in template keeps it: the fallback does not replace it.
+    expect(posted[1]!.attachments![0]!.blocks[0]!.text!.text).toContain('probing');
+    const last = posted[5]!.attachments![0]!;
+    expect(last.blocks[0]!.text!.text).toBe('*now disabled*\nwas closed');
+    expect(last.color).toBe('#9E9E9E'); // the built-in colour of disabled, not overridden
+  });
+});
+
+describe('slackListener with an incoming webhook', () => {
+  test('posts JSON with the global fetch, no threads; errors reach onError', async () => {
+    const statuses = [200, 200, 500, 200];
+    const server = await startLoopbackServer((_req, res) => {
+      res.statusCode = statuses.shift() ?? 200;
+      res.end(res.statusCode === 200 ? 'ok' : 'invalid_payload');
+    });
+    try {
+      const { breaker, clock, faults, settled } = breakerWith(
+        slackListener({ webhookUrl: `${server.url}/services/T0/B0/xyz` }),
+      );
+      await expect(breaker.call(boom)).rejects.toThrow(); // -> open
+      clock.advance(1000);
+      await expect(breaker.call(boom)).rejects.toThrow(); // -> half_open (200), -> open (500)
+      clock.advance(1000);
+      await expect(breaker.call(ok)).resolves.toBe('fine'); // -> half_open, -> closed
+      await settled();
+      expect(server.requests).toHaveLength(5);
+      for (const r of server.requests) {
+        expect(r.method).toBe('POST');
+        expect(r.url).toBe('/services/T0/B0/xyz');
+        expect(r.headers['content-type']).toBe('application/json');
+      }
+      const posted = server.requests.map(decode);
+      expect(posted.every((p) => p.thread_ts === undefined && p.channel === undefined)).toBe(true);
+      expect(posted.map((p) => p.attachments?.[0]?.color)).toEqual([
+        '#E01E5A',
+        '#ECB22E',
+        '#E01E5A',
+        '#ECB22E',
+        '#2EB67D',
+      ]);
+      expect(faults).toHaveLength(1);
+      expect((faults[0]!.error as Error).message).toMatch(
+        /"half_open -> open".*HTTP 500: invalid_payload/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a hanging webhook times out and a refused one fails, both through onError', async () => {
+    const server = await startLoopbackServer(() => undefined); // never answers
+    const port = await closedPort();
+    try {
+      const hung = breakerWith(slackListener({ webhookUrl: server.url, timeout: 50 }));
+      const refused = breakerWith(slackListener({ webhookUrl: `http://127.0.0.1:${port}/` }));
+      await expect(hung.breaker.call(boom)).rejects.toThrow('backend down');
+      await expect(refused.breaker.call(boom)).rejects.toThrow('backend down');
+      await hung.settled();
+      await refused.settled();
+      expect((hung.faults[0]?.error as Error).message).toMatch(/no answer within 50 ms/);
+      expect(refused.faults).toHaveLength(1);
+      expect(refused.faults[0]!.context.source).toBe('listener');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('slackListener options', () => {
+  test('bad options are errors that name the option', () => {
+    const client = new WebClient('xoxb-test');
+    const bad = (o: unknown) => () => slackListener(o as SlackListenerOptions);
+    expect(bad({ channel: 'C1' })).toThrow(/exactly one of client and webhookUrl/);
+    expect(bad({ client, webhookUrl: 'http://x/', channel: 'C1' })).toThrow(/exactly one/);
+    expect(bad({ client })).toThrow(/channel/);
+    expect(bad({ webhookUrl: 'not a url' })).toThrow(/webhookUrl to be a URL/);
+    expect(bad({ webhookUrl: 'http://x/', timeout: 0 })).toThrow(RangeError);
+    expect(bad({ webhookUrl: 'http://x/', templates: { open: {} } })).toThrow(/"closed->open"/);
+    expect(bad({ webhookUrl: 'http://x/', token: 'x' })).toThrow(/unknown option "token"/);
+  });
+});

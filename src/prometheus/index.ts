@@ -190,6 +190,33 @@ function metricSetFor(registry: Registry, prefix: string, buckets: readonly numb
   }
   const attached = new Map<CircuitBreaker, Attachment>();
   const registers = [registry];
+  const core = {
+    state: new Gauge({
+      name: `${prefix}state`,
+      help: 'Circuit breaker state: 1 for the current state, 0 for the others.',
+      labelNames: ['circuit_name', 'state'],
+      registers,
+    }),
+    transitions: new Counter({
+      name: `${prefix}state_transition_total`,
+      help: 'Circuit breaker state transitions.',
+      labelNames: ['circuit_name', 'old_state', 'new_state'],
+      registers,
+    }),
+    calls: new Counter({
+      name: `${prefix}calls_total`,
+      help: 'Calls through the circuit breaker by outcome.',
+      labelNames: ['circuit_name', 'outcome'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: `${prefix}call_duration_seconds`,
+      help: 'Duration of the successful and failed calls through the circuit breaker, in seconds.',
+      labelNames: ['circuit_name', 'outcome'],
+      buckets: [...buckets],
+      registers,
+    }),
+  };
   const failureRate: Gauge<'circuit_name'> = new Gauge({
     name: `${prefix}failure_rate`,
     help: 'Share of failures among the calls in the circuit breaker window (absent when empty).',
@@ -218,36 +245,7 @@ function metricSetFor(registry: Registry, prefix: string, buckets: readonly numb
       }
     },
   });
-  const set: MetricSet = {
-    state: new Gauge({
-      name: `${prefix}state`,
-      help: 'Circuit breaker state: 1 for the current state, 0 for the others.',
-      labelNames: ['circuit_name', 'state'],
-      registers,
-    }),
-    transitions: new Counter({
-      name: `${prefix}state_transition_total`,
-      help: 'Circuit breaker state transitions.',
-      labelNames: ['circuit_name', 'old_state', 'new_state'],
-      registers,
-    }),
-    calls: new Counter({
-      name: `${prefix}calls_total`,
-      help: 'Calls through the circuit breaker by outcome.',
-      labelNames: ['circuit_name', 'outcome'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: `${prefix}call_duration_seconds`,
-      help: 'Duration of the successful and failed calls through the circuit breaker, in seconds.',
-      labelNames: ['circuit_name', 'outcome'],
-      buckets: [...buckets],
-      registers,
-    }),
-    failureRate,
-    slowCallRate,
-    attached,
-  };
+  const set: MetricSet = { ...core, failureRate, slowCallRate, attached };
   byPrefix.set(prefix, set);
   return set;
 }

@@ -10,24 +10,13 @@ import fc from 'fast-check';
 import { breakerSpecArb, buildConfig, probingSpecArb, type BreakerSpec } from './config-spec';
 import { ReferenceModel } from './reference-model';
 import { RealSystem } from './real-system';
-import { MANUAL_TARGET, callStepArbs, errorFor, stepArbs, targetsCall, type Step } from './steps';
+import { agree, applyStep } from './drive';
+import { callStepArbs, stepArbs, targetsCall, type Step } from './steps';
 
 const NAME = 'model';
 
 interface ModelState {
   readonly model: ReferenceModel;
-}
-
-/** Checks that the real breaker says exactly what the model predicts. */
-function agree(m: ReferenceModel, r: RealSystem): void {
-  expect(r.breaker.state).toBe(m.state);
-  expect(r.breaker.info()).toEqual(m.info());
-  expect(r.transitions).toEqual(m.transitions);
-  expect(r.states).toEqual(m.states);
-  expect(r.events).toEqual(m.events);
-  expect(r.calls.map((c) => c.notes)).toEqual(m.calls.map((c) => c.notes));
-  expect(r.calls.map((c) => !c.subscription.closed)).toEqual(m.calls.map((c) => c.active));
-  expect([...r.eventNames].every((n) => n === NAME)).toBe(true);
 }
 
 class StepCommand implements fc.Command<ModelState, RealSystem> {
@@ -38,43 +27,8 @@ class StepCommand implements fc.Command<ModelState, RealSystem> {
   }
 
   run(s: ModelState, r: RealSystem): void {
-    const m = s.model;
-    const step = this.step;
-    switch (step.t) {
-      case 'start':
-        m.start(step.options);
-        r.start(step.options);
-        break;
-      case 'advance':
-        m.now += step.ms;
-        r.clock.advance(step.ms);
-        break;
-      case 'manual':
-        m.command(MANUAL_TARGET[step.command]);
-        r.breaker[step.command]();
-        break;
-      default: {
-        const active = m.activeCalls();
-        const mc = active[step.k % active.length]!;
-        const rc = r.calls[m.calls.indexOf(mc)]!;
-        if (step.t === 'complete') {
-          m.complete(mc);
-          rc.source.complete();
-        } else if (step.t === 'fail') {
-          const error = errorFor(step, m.events.length);
-          m.fail(mc, error);
-          rc.source.error(error);
-        } else if (step.t === 'cancel') {
-          m.cancel(mc);
-          rc.subscription.unsubscribe();
-        } else {
-          const value = `v${m.events.length}`;
-          m.next(mc, value);
-          rc.source.next(value);
-        }
-      }
-    }
-    agree(m, r);
+    applyStep(s.model, r, this.step);
+    agree(s.model, r);
   }
 
   toString(): string {

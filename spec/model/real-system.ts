@@ -2,13 +2,14 @@
  * The real breaker under test, with everything it says recorded: each subscriber's notifications,
  * `events$`, `transitions$` and `state$`, in the shapes the reference model produces.
  */
-import { Subject, of, take, type Observable, type Subscription } from 'rxjs';
+import { Subject, of, take, type Observable, type ObservableInput, type Subscription } from 'rxjs';
 import {
   CallNotPermittedError,
   CircuitBreaker,
   circuitBreaker,
   type BreakerEvent,
   type CircuitBreakerConfig,
+  type CircuitBreakerOptions,
   type State,
 } from 'rxjs-fluxgate';
 import { ManualClock } from '../helpers/clock';
@@ -80,11 +81,16 @@ export class RealSystem {
     });
   }
 
-  start(options: CallOptions): RealCall {
+  /**
+   * Starts a call: a Subject piped through the operator (then `take(1)` if asked). `extra`
+   * replaces the operator options the call's `options` imply (`fallback`, `isResult`).
+   */
+  start(options: CallOptions, extra?: CircuitBreakerOptions<ObservableInput<unknown>>): RealCall {
     const source = new Subject<unknown>();
     const operator = circuitBreaker(this.breaker, {
       successOn: options.successOnValue ? 'value' : 'complete',
       ...(options.fallback ? { fallback: () => of(FALLBACK_VALUE) } : {}),
+      ...extra,
     });
     let protectedSource: Observable<unknown> = source.pipe(operator);
     if (options.take1) protectedSource = protectedSource.pipe(take(1));

@@ -1,0 +1,84 @@
+/**
+ * Drives the reference model and the real breaker with the same step, and checks that they agree.
+ * `Offsets` lets the model take over a real breaker part-way through its life (it then compares
+ * only what happened since).
+ */
+import type { ReferenceModel } from './reference-model';
+import type { RealSystem } from './real-system';
+import { MANUAL_TARGET, errorFor, type Step } from './steps';
+
+/** How much of the real system's history predates the model. */
+export interface Offsets {
+  readonly calls: number;
+  readonly events: number;
+  readonly transitions: number;
+  /** `state$` emissions before the model's initial state. */
+  readonly states: number;
+}
+
+export const NO_OFFSETS: Offsets = { calls: 0, events: 0, transitions: 0, states: 0 };
+
+/** The offsets that make a model created now, in the breaker's current state, line up with `r`. */
+export function offsetsNow(r: RealSystem): Offsets {
+  return {
+    calls: r.calls.length,
+    events: r.events.length,
+    transitions: r.transitions.length,
+    states: r.states.length - 1,
+  };
+}
+
+/** Checks that the real breaker says exactly what the model predicts. */
+export function agree(m: ReferenceModel, r: RealSystem, o: Offsets = NO_OFFSETS): void {
+  expect(r.breaker.state).toBe(m.state);
+  expect(r.breaker.info()).toEqual(m.info());
+  expect(r.transitions.slice(o.transitions)).toEqual(m.transitions);
+  expect(r.states.slice(o.states)).toEqual(m.states);
+  expect(r.events.slice(o.events)).toEqual(m.events);
+  const calls = r.calls.slice(o.calls);
+  expect(calls.map((c) => c.notes)).toEqual(m.calls.map((c) => c.notes));
+  expect(calls.map((c) => !c.subscription.closed)).toEqual(m.calls.map((c) => c.active));
+  expect([...r.eventNames]).toEqual([m.name].slice(0, r.eventNames.size));
+}
+
+/** Applies `step` to both; a step on a call does nothing when no call is active. */
+export function applyStep(
+  m: ReferenceModel,
+  r: RealSystem,
+  step: Step,
+  o: Offsets = NO_OFFSETS,
+): void {
+  switch (step.t) {
+    case 'start':
+      m.start(step.options);
+      r.start(step.options);
+      return;
+    case 'advance':
+      m.now += step.ms;
+      r.clock.advance(step.ms);
+      return;
+    case 'manual':
+      m.command(MANUAL_TARGET[step.command]);
+      r.breaker[step.command]();
+      return;
+  }
+  const active = m.activeCalls();
+  if (active.length === 0) return;
+  const mc = active[step.k % active.length]!;
+  const rc = r.calls[o.calls + m.calls.indexOf(mc)]!;
+  if (step.t === 'complete') {
+    m.complete(mc);
+    rc.source.complete();
+  } else if (step.t === 'fail') {
+    const error = errorFor(step, m.events.length);
+    m.fail(mc, error);
+    rc.source.error(error);
+  } else if (step.t === 'cancel') {
+    m.cancel(mc);
+    rc.subscription.unsubscribe();
+  } else {
+    const value = `v${m.events.length}`;
+    m.next(mc, value);
+    rc.source.next(value);
+  }
+}

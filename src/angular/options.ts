@@ -1,7 +1,19 @@
 import { InjectionToken } from '@angular/core';
 import type { HttpRequest } from '@angular/common/http';
 
-/** Options of {@link circuitBreakerInterceptor} and {@link CircuitBreakerInterceptor}. */
+/**
+ * Options of {@link circuitBreakerInterceptor} and {@link CircuitBreakerInterceptor}.
+ *
+ * ## Example
+ * ```ts
+ * const options: CircuitBreakerInterceptorOptions = {
+ *   // One breaker per API, not per origin; static assets go unprotected.
+ *   key: (request) => (request.url.includes('/assets/') ? false : request.url.split('/')[3] ?? 'root'),
+ *   rejectWith: 'error',
+ * };
+ * withInterceptors([circuitBreakerInterceptor(options)]);
+ * ```
+ */
 export interface CircuitBreakerInterceptorOptions {
   /**
    * Names the breaker of a request, or returns `false` to send it without one. Default: the

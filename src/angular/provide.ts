@@ -9,7 +9,20 @@ import {
   type CircuitBreakerInterceptorOptions,
 } from './options';
 
-/** Options of {@link provideCircuitBreakers}: the registry's and the interceptors'. */
+/**
+ * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`) and the
+ * interceptors' (`key`, `rejectWith`).
+ *
+ * ## Example
+ * ```ts
+ * const options: CircuitBreakersOptions = {
+ *   defaults: { tripper: trippers.failureStreak(5) },
+ *   configs: { 'https://payments.example.com': { retry: retries.cooldown(120_000) } },
+ *   rejectWith: 'response',
+ * };
+ * provideCircuitBreakers(options);
+ * ```
+ */
 export interface CircuitBreakersOptions
   extends BreakerRegistryOptions, CircuitBreakerInterceptorOptions {}
 

@@ -325,6 +325,16 @@ describe('circuitBreakerInterceptor(options)', () => {
     expect(a.paths.length).toBe(seen);
   });
 
+  test('the class interceptor without provideCircuitBreakers errors the same way', async () => {
+    const injector = rootInjector([
+      provideHttpClient(withFetch(), withInterceptorsFromDi()),
+      { provide: HTTP_INTERCEPTORS, useClass: CircuitBreakerInterceptor, multi: true },
+    ]);
+    injectors.push(injector);
+    const error = await errorOf(injector.get(HttpClient).get(`${a.origin}/ok`));
+    expect(String(error)).toMatch(/no BreakerRegistry.*provideCircuitBreakers\(\)/);
+  });
+
   test('each environment injector has its own registry', () => {
     const make = () => {
       const injector = rootInjector([provideCircuitBreakers()]);

@@ -16,7 +16,12 @@ describe('provideCircuitBreakers(options)', () => {
         'provideCircuitBreakers(options): unknown option "default" (expected defaults, configs, key, rejectWith)',
       ),
     );
-    expect(() => provideCircuitBreakers([] as never)).toThrow(/expected an options object/);
+    expect(() => provideCircuitBreakers([] as never)).toThrow(
+      /expected an options object, got an array/,
+    );
+    expect(() => provideCircuitBreakers(null as never)).toThrow(
+      /expected an options object, got null/,
+    );
   });
 
   test('checks the interceptor options', () => {

@@ -76,11 +76,11 @@ function phase(elapsed) {
 }
 
 /** Starts the flaky server on a free port of 127.0.0.1. */
-function startServer(startedAt) {
+function startServer(elapsed) {
   let outageRequests = 0;
   const server = http.createServer((req, res) => {
     const failing =
-      phase(Date.now() - startedAt) === 'outage' && outageRequests++ % OUTAGE_OUT_OF < OUTAGE_FAILS;
+      phase(elapsed()) === 'outage' && outageRequests++ % OUTAGE_OUT_OF < OUTAGE_FAILS;
     // Healthy answers take 10-30 ms; failures come back at once, as an overloaded server's do.
     setTimeout(
       () => {
@@ -132,9 +132,11 @@ function meaning(from, to) {
 }
 
 async function main() {
-  const startedAt = Date.now();
-  const seconds = () => ((Date.now() - startedAt) / 1000).toFixed(2).padStart(5);
-  const server = await startServer(startedAt);
+  // The demo's clock starts when the requests do; the server's script follows the same clock.
+  let startedAt = Date.now();
+  const elapsed = () => Date.now() - startedAt;
+  const seconds = () => (elapsed() / 1000).toFixed(2).padStart(5);
+  const server = await startServer(elapsed);
   const { port } = server.address();
   const url = `http://127.0.0.1:${port}/`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -181,13 +183,15 @@ async function main() {
 
   let second = 0;
   const totals = { ok: 0, failed: 0, rejected: 0 };
+  startedAt = Date.now();
   await new Promise((resolve, reject) => {
     outcomes$.pipe(bufferTime(1000)).subscribe({
       next: (outcomes) => {
         second += 1;
         for (const o of outcomes) totals[o] += 1;
         const count = (kind) => String(outcomes.filter((o) => o === kind).length);
-        const server = phase(second * 1000 - 1).padEnd(8);
+        // The server's phase in the middle of the second this line covers.
+        const server = phase(elapsed() - 500).padEnd(8);
         console.log(
           `${String(second).padStart(4)}s  ${server}` +
             `${count('ok').padStart(4)}${count('failed').padStart(8)}` +

@@ -95,6 +95,17 @@ async function buildCases(fluxgate) {
     add(group, 'await Promise.resolve(1)', async () => {
       for (let i = 0; i < BATCH; i++) await Promise.resolve(1);
     });
+    // Not a call: the clock. The breaker reads it twice per call (start and end, for the duration),
+    // through its scheduler; asyncScheduler.now() is Date.now().
+    let sink = 0;
+    add(
+      group,
+      'Date.now() (read twice per breaker call)',
+      () => {
+        for (let i = 0; i < BATCH; i++) sink += Date.now();
+      },
+      () => (sink > 0 ? undefined : 'the clock read nothing'),
+    );
     add(
       group,
       'breaker.call(fn)',

@@ -25,7 +25,8 @@ const failing = () => Promise.reject(new Error('down'));
  * Builds the cases against the package's public API.
  *
  * @param {typeof import('rxjs-fluxgate')} fluxgate The built package.
- * @returns {{ cases: Case[], dispose: () => void }} The cases, and what stops the peers' timers.
+ * @returns {Promise<{ cases: Case[], dispose: () => void }>} The cases, and what stops the peers'
+ *   timers.
  *
  * @typedef {object} Case
  * @property {string} name Unique; the key in results.json.
@@ -90,7 +91,10 @@ async function buildCases(fluxgate) {
       halfOpenAfter: STAY_OPEN_MS,
       breaker: new cockatiel.SamplingBreaker({ threshold: 0.5, duration: 10_000 }),
     });
-    disposers.push(() => opossumDefault.shutdown(), () => opossumNoTimeout.shutdown());
+    disposers.push(
+      () => opossumDefault.shutdown(),
+      () => opossumNoTimeout.shutdown(),
+    );
     const group = '2. promise path, closed';
     add(group, 'await Promise.resolve(1)', async () => {
       for (let i = 0; i < BATCH; i++) await Promise.resolve(1);

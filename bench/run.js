@@ -192,12 +192,22 @@ async function main() {
   fs.writeFileSync(
     RESULTS,
     JSON.stringify(
-      { date: new Date().toISOString(), machine, settings, cases: results, ratios, memory, targets },
+      {
+        date: new Date().toISOString(),
+        machine,
+        settings,
+        cases: results,
+        ratios,
+        memory,
+        targets,
+      },
       null,
       2,
     ) + '\n',
   );
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), RESULTS)} (${elapsed(startedAt)})\n`);
+  process.stdout.write(
+    `\nwrote ${path.relative(process.cwd(), RESULTS)} (${elapsed(startedAt)})\n`,
+  );
 }
 
 function print(results, machine, settings, memory, targets) {
@@ -265,7 +275,9 @@ function columns(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
   return rows.map((row) =>
     row
-      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])))
+      .map((cell, i) =>
+        i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]),
+      )
       .join('  ')
       .trimEnd(),
   );

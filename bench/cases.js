@@ -7,7 +7,7 @@
  */
 'use strict';
 
-const { of } = require('rxjs');
+const { asyncScheduler, map, of } = require('rxjs');
 const Opossum = require('opossum');
 const cockatiel = require('cockatiel');
 
@@ -59,6 +59,11 @@ async function buildCases(fluxgate) {
     const protectWithFallback = circuitBreaker(fallbackBreaker, { fallback: () => of(0) });
     add('1. operator, closed', 'of(1).subscribe()', () => {
       for (let i = 0; i < BATCH; i++) of(1).subscribe();
+    });
+    // A reference, not a target: RxJS's own cheapest operator, made once like ours.
+    const identity = map((x) => x);
+    add('1. operator, closed', 'of(1).pipe(map(x => x)).subscribe()', () => {
+      for (let i = 0; i < BATCH; i++) of(1).pipe(identity).subscribe();
     });
     add(
       '1. operator, closed',
@@ -155,6 +160,36 @@ async function buildCases(fluxgate) {
         sampling.state === cockatiel.CircuitState.Closed
           ? undefined
           : 'cockatiel sampling: expected closed',
+    );
+  }
+
+  // Not a target: what the clock costs. The same calls with a scheduler whose now() is a cached
+  // timestamp, refreshed every millisecond by a timer (within a batch it does not move), the way a
+  // user can trade duration precision for speed on a machine where reading the clock is slow.
+  {
+    const group = '2b. with a coarse clock (informative)';
+    let cached = Date.now();
+    const ticker = setInterval(() => (cached = Date.now()), 1);
+    ticker.unref();
+    disposers.push(() => clearInterval(ticker));
+    const coarse = { now: () => cached, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
+    const breaker = new CircuitBreaker({ name: 'coarse', scheduler: coarse });
+    const protect = circuitBreaker(breaker);
+    add(
+      group,
+      'breaker.call(fn), coarse clock',
+      async () => {
+        for (let i = 0; i < BATCH; i++) await breaker.call(resolveOne);
+      },
+      stillClosed(breaker, 'call() with a coarse clock'),
+    );
+    add(
+      group,
+      'of(1).pipe(circuitBreaker(b)), coarse clock',
+      () => {
+        for (let i = 0; i < BATCH; i++) of(1).pipe(protect).subscribe();
+      },
+      stillClosed(breaker, 'operator with a coarse clock'),
     );
   }
 

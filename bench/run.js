@@ -47,6 +47,16 @@ const RATIOS = [
     max: 3.0,
   },
   {
+    key: 'mapVsBareOf',
+    label: 'RxJS map(x => x) / bare of(1) (reference)',
+    of: ['of(1).pipe(map(x => x)).subscribe()', 'of(1).subscribe()'],
+  },
+  {
+    key: 'operatorVsMap',
+    label: 'operator / RxJS map(x => x)',
+    of: ['of(1).pipe(circuitBreaker(b)).subscribe()', 'of(1).pipe(map(x => x)).subscribe()'],
+  },
+  {
     key: 'operatorWithFallbackVsBareOf',
     label: 'operator with fallback / bare of(1)',
     of: ['of(1).pipe(circuitBreaker(b, { fallback })).subscribe()', 'of(1).subscribe()'],
@@ -77,6 +87,16 @@ const RATIOS = [
     key: 'callSpeedupVsCockatielSampling',
     label: 'call() speed-up over cockatiel (sampling)',
     of: ['cockatiel execute() (SamplingBreaker)', 'breaker.call(fn)'],
+  },
+  {
+    key: 'coarseClockOperatorVsBareOf',
+    label: 'operator, coarse clock / bare of(1)',
+    of: ['of(1).pipe(circuitBreaker(b)), coarse clock', 'of(1).subscribe()'],
+  },
+  {
+    key: 'coarseClockCallSpeedupVsCockatielConsecutive',
+    label: 'call(), coarse clock: speed-up over cockatiel (consecutive)',
+    of: ['cockatiel execute() (ConsecutiveBreaker)', 'breaker.call(fn), coarse clock'],
   },
   {
     key: 'openOperatorSpeedupVsOpossum',

@@ -301,7 +301,7 @@ describe('fault injection (SPEC 2.8)', () => {
         fc.array(fc.oneof(...callStepArbs), { maxLength: 30 }),
         run,
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   }, 60_000);
 

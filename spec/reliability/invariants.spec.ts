@@ -150,7 +150,7 @@ describe('invariants of the breaker (random configurations and sequences)', () =
         fc.array(fc.oneof(...steps), { minLength: 1, maxLength: 80 }),
         run,
       ),
-      { numRuns: 500 },
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
     );
   });
 

@@ -1,0 +1,48 @@
+// @ts-check
+/**
+ * Mutation testing (`npm run mutation`): StrykerJS with the Jest runner over the state machine, the
+ * components and the operator. It runs the unit, model-based, invariant and fault-injection specs
+ * (not the load, leak, packaging or integration ones) with fewer random sequences per property; see
+ * spec/reliability/mutation-setup.ts. Too slow for CI; the last score is in docs/reliability.md.
+ */
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+const config = {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/state/**/*.ts',
+    'src/components/**/*.ts',
+    'src/operators/**/*.ts',
+    'src/breaker/**/*.ts',
+  ],
+  jest: {
+    projectType: 'custom',
+    enableFindRelatedTests: false,
+    config: {
+      testEnvironment: 'node',
+      rootDir: '.',
+      roots: ['<rootDir>/spec'],
+      testMatch: [
+        '<rootDir>/spec/{breaker,components,operators,state,registry,model}/**/*.spec.ts',
+        '<rootDir>/spec/errors.spec.ts',
+        '<rootDir>/spec/reliability/{invariants,faults}.spec.ts',
+      ],
+      setupFiles: ['<rootDir>/spec/reliability/mutation-setup.ts'],
+      transform: {
+        '^.+\\.ts$': [
+          'ts-jest',
+          { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true } },
+        ],
+      },
+      moduleNameMapper: { '^rxjs-fluxgate$': '<rootDir>/src/index.ts' },
+    },
+  },
+  reporters: ['clear-text', 'progress', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  thresholds: { high: 90, low: 85, break: null },
+  concurrency: 2,
+  timeoutMS: 20000,
+  tempDirName: '.stryker-tmp',
+};
+export default config;

@@ -66,6 +66,18 @@ describe('BreakerRegistry', () => {
     ]);
   });
 
+  test('a subscriber that comes after changes nobody watched gets the current record', () => {
+    const r = registry();
+    fail(r.get('payments'));
+    r.get('users').disable();
+    const seen: Array<Readonly<Record<string, State>>> = [];
+    r.states$.subscribe((s) => seen.push(s));
+    const again: Array<Readonly<Record<string, State>>> = [];
+    r.states$.subscribe((s) => again.push(s));
+    expect(seen).toEqual([{ payments: 'open', users: 'disabled' }]);
+    expect(again).toEqual(seen);
+  });
+
   test('transitions$ merges the transitions of all breakers, including ones made later', () => {
     const r = registry();
     const seen: Transition[] = [];

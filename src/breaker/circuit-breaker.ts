@@ -85,19 +85,19 @@ interface LiveMetrics {
 export class CircuitBreaker {
   /** The breaker's name. */
   readonly name: string;
-  /** The current state on subscribe, then every change (never the same state twice in a row). */
-  readonly state$: Observable<State>;
-  /** Every change of state, `{ name, from, to, at }`. */
-  readonly transitions$: Observable<Transition>;
-  /** One event per call outcome (built only while someone subscribes). */
-  readonly events$: Observable<BreakerEvent>;
 
   private readonly config: ResolvedConfig;
   private readonly store: StateStore;
   private readonly window: WindowStore;
-  private readonly stateSubject: BehaviorSubject<State>;
-  private readonly transitionSubject = new Subject<Transition>();
-  private readonly eventSubject = new Subject<BreakerEvent>();
+  // The streams are made on first use, so a breaker nobody watches holds none of them.
+  private stateSubject: BehaviorSubject<State> | undefined;
+  private stateStream: Observable<State> | undefined;
+  private transitionSubject: Subject<Transition> | undefined;
+  private transitionStream: Observable<Transition> | undefined;
+  private eventSubject: Subject<BreakerEvent> | undefined;
+  private eventStream: Observable<BreakerEvent> | undefined;
+  /** The last state delivered to `state$` (a stream made during a transition starts from it). */
+  private delivered: State = 'closed';
   private readonly metrics: LiveMetrics;
   private readonly context: { state: State; metrics: Metrics; consecutiveFailures: number };
   private readonly thresholds: readonly number[];
@@ -117,10 +117,6 @@ export class CircuitBreaker {
     this.thresholds = slowThresholdsOf(this.config.tripper);
     this.window = this.config.window.create(this.thresholds);
     this.store = memoryStore(initialSnapshot(this.now()));
-    this.stateSubject = new BehaviorSubject<State>('closed');
-    this.state$ = this.stateSubject.pipe(distinctUntilChanged());
-    this.transitions$ = this.transitionSubject.asObservable();
-    this.events$ = this.eventSubject.asObservable();
     const slowCounts: Record<number, number> = {};
     for (const t of this.thresholds) slowCounts[t] = 0;
     this.metrics = {
@@ -132,6 +128,24 @@ export class CircuitBreaker {
       slowCounts,
     };
     this.context = { state: 'closed', metrics: this.metrics, consecutiveFailures: 0 };
+  }
+
+  /** The current state on subscribe, then every change (never the same state twice in a row). */
+  get state$(): Observable<State> {
+    this.stateSubject ??= new BehaviorSubject<State>(this.delivered);
+    return (this.stateStream ??= this.stateSubject.pipe(distinctUntilChanged()));
+  }
+
+  /** Every change of state, `{ name, from, to, at }`. */
+  get transitions$(): Observable<Transition> {
+    this.transitionSubject ??= new Subject<Transition>();
+    return (this.transitionStream ??= this.transitionSubject.asObservable());
+  }
+
+  /** One event per call outcome (built only while someone subscribes). */
+  get events$(): Observable<BreakerEvent> {
+    this.eventSubject ??= new Subject<BreakerEvent>();
+    return (this.eventStream ??= this.eventSubject.asObservable());
   }
 
   /** The current state. */
@@ -184,26 +198,40 @@ export class CircuitBreaker {
    * @param args Its arguments.
    * @return What `fn` resolves to; rejects with `fn`'s error or a {@link CallNotPermittedError}.
    */
-  async call<A extends unknown[], R>(
+  call<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
     ...args: A
   ): Promise<Awaited<R>> {
     if (typeof fn !== 'function') {
-      throw new TypeError(`CircuitBreaker.call(fn): expected a function, got ${typeof fn}`);
+      return Promise.reject(
+        new TypeError(`CircuitBreaker.call(fn): expected a function, got ${typeof fn}`),
+      );
     }
     const generation = this._acquire();
-    if (typeof generation !== 'number') throw generation;
-    if (generation === PASS_THROUGH) return await fn(...args);
+    if (typeof generation !== 'number') return Promise.reject(generation);
+    if (generation === PASS_THROUGH) {
+      return new Promise<Awaited<R>>((resolve) =>
+        resolve(fn(...args) as Awaited<R> | PromiseLike<Awaited<R>>),
+      );
+    }
     const startedAt = this.now();
-    let value: Awaited<R>;
+    let result: R | PromiseLike<R>;
     try {
-      value = await fn(...args);
+      result = fn(...args);
     } catch (error) {
       this._error(generation, startedAt, error);
-      throw error;
+      return Promise.reject(error);
     }
-    this._success(generation, startedAt);
-    return value;
+    return Promise.resolve(result).then(
+      (value) => {
+        this._success(generation, startedAt);
+        return value as Awaited<R>;
+      },
+      (error: unknown) => {
+        this._error(generation, startedAt, error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -303,7 +331,7 @@ export class CircuitBreaker {
   _success(generation: number, startedAt: number): void {
     const now = this.now();
     const duration = now - startedAt;
-    if (this.eventSubject.observed) {
+    if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'success', name: this.name, at: now, duration });
     }
     const s = this.store.read();
@@ -319,7 +347,7 @@ export class CircuitBreaker {
     const now = this.now();
     const duration = now - startedAt;
     const tracked = this.tracks(error);
-    if (this.eventSubject.observed) {
+    if (this.eventSubject?.observed) {
       this.eventSubject.next(
         tracked
           ? { type: 'failure', name: this.name, at: now, error, duration }
@@ -337,7 +365,7 @@ export class CircuitBreaker {
 
   /** Records that a call admitted in `generation` was cancelled before any value. @internal */
   _cancel(generation: number): void {
-    if (this.eventSubject.observed) {
+    if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'cancelled', name: this.name, at: this.now() });
     }
     const s = this.store.read();
@@ -352,8 +380,17 @@ export class CircuitBreaker {
     const at = now ?? this.now();
     const retryAfter =
       s.state === 'open' && s.retryWait !== Infinity ? s.changedAt + s.retryWait - at : undefined;
-    const error = new CallNotPermittedError(this.name, s.state, retryAfter);
-    if (this.eventSubject.observed) {
+    // A refusal's stack would show only the breaker's and RxJS's frames, and capturing it is
+    // most of the cost of a refusal: build the error without one.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let error: CallNotPermittedError;
+    try {
+      error = new CallNotPermittedError(this.name, s.state, retryAfter);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'rejected', name: this.name, at, error });
     }
     return error;
@@ -479,9 +516,10 @@ export class CircuitBreaker {
     this.draining = true;
     try {
       for (let t = this.pending.shift(); t !== undefined; t = this.pending.shift()) {
-        this.stateSubject.next(t.to);
+        this.delivered = t.to;
+        this.stateSubject?.next(t.to);
         for (const listener of this.config.listeners) this.runListener(listener, t);
-        this.transitionSubject.next(t);
+        this.transitionSubject?.next(t);
       }
     } finally {
       this.draining = false;

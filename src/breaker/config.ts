@@ -81,6 +81,25 @@ const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
   'onError',
 ]);
 
+/** The built-in defaults, made once and shared: they are stateless descriptions. */
+interface Defaults {
+  readonly window: Window;
+  readonly tracker: Tracker;
+  readonly tripper: Tripper;
+  readonly retry: Retry;
+  readonly permit: Permit;
+}
+let shared: Defaults | undefined;
+function defaults(): Defaults {
+  return (shared ??= {
+    window: windows.count(100),
+    tracker: trackers.all(),
+    tripper: trippers.minRequests(100).and(trippers.failureRate(0.5)),
+    retry: retries.cooldown(60_000),
+    permit: permits.rampUp({ initial: 0.1, final: 1, duration: 60_000 }),
+  });
+}
+
 /** Checks a config and fills in the defaults; throws a `TypeError` or `RangeError` naming the field. @internal */
 export function resolveConfig(config: CircuitBreakerConfig | undefined): ResolvedConfig {
   const where = 'CircuitBreaker config';
@@ -108,31 +127,26 @@ export function resolveConfig(config: CircuitBreakerConfig | undefined): Resolve
       field('window'),
       'a Window',
       ['create'],
-      c.window ?? windows.count(100),
+      c.window ?? defaults().window,
     ),
     tracker: check.withMethods(
       field('tracker'),
       'a Tracker',
       ['tracks'],
-      c.tracker ?? trackers.all(),
+      c.tracker ?? defaults().tracker,
     ),
     tripper: check.withMethods(
       field('tripper'),
       'a Tripper',
       ['trips'],
-      c.tripper ?? trippers.minRequests(100).and(trippers.failureRate(0.5)),
+      c.tripper ?? defaults().tripper,
     ),
-    retry: check.withMethods(
-      field('retry'),
-      'a Retry',
-      ['wait'],
-      c.retry ?? retries.cooldown(60_000),
-    ),
+    retry: check.withMethods(field('retry'), 'a Retry', ['wait'], c.retry ?? defaults().retry),
     permit: check.withMethods(
       field('permit'),
       'a Permit',
       ['admits'],
-      c.permit ?? permits.rampUp({ initial: 0.1, final: 1, duration: 60_000 }),
+      c.permit ?? defaults().permit,
     ),
     maxHalfOpenCalls: check.positiveInteger(field('maxHalfOpenCalls'), c.maxHalfOpenCalls ?? 10),
     maxHalfOpenDuration: check.positiveOrInfinite(

@@ -59,6 +59,9 @@ export interface Metrics {
   readonly slowCounts: Readonly<Record<number, number>>;
 }
 
+/** The slow counts of a store without thresholds: empty, so it can be shared. */
+const NO_SLOW_COUNTS = new Float64Array(0);
+
 /** A count window over the last `size` recorded calls: a ring with running totals, O(1) a call. */
 class CountWindowStore implements WindowStore, WindowTotals {
   totalCount = 0;
@@ -66,37 +69,39 @@ class CountWindowStore implements WindowStore, WindowTotals {
   totalDuration = 0;
   readonly slowCounts: Float64Array;
   private next = 0;
-  private readonly failures: Uint8Array;
-  private readonly durations: Float64Array;
-  private readonly slow: Uint8Array;
+  /** The ring, allocated at the first record, so an idle breaker holds none. */
+  private failures: Uint8Array | undefined;
+  private durations: Float64Array | undefined;
+  private slow: Uint8Array | undefined;
 
   constructor(
     private readonly size: number,
     private readonly thresholds: readonly number[],
   ) {
-    this.slowCounts = new Float64Array(thresholds.length);
-    this.failures = new Uint8Array(size);
-    this.durations = new Float64Array(size);
-    this.slow = new Uint8Array(size * thresholds.length);
+    this.slowCounts =
+      thresholds.length === 0 ? NO_SLOW_COUNTS : new Float64Array(thresholds.length);
   }
 
   record(_now: number, failure: boolean, duration: number): void {
     const i = this.next;
     const k = this.thresholds.length;
+    const failures = (this.failures ??= new Uint8Array(this.size));
+    const durations = (this.durations ??= new Float64Array(this.size));
+    const slow = k === 0 ? undefined : (this.slow ??= new Uint8Array(this.size * k));
     if (this.totalCount === this.size) {
-      this.failureCount -= this.failures[i]!;
-      this.totalDuration -= this.durations[i]!;
-      for (let j = 0; j < k; j++) this.slowCounts[j]! -= this.slow[i * k + j]!;
+      this.failureCount -= failures[i]!;
+      this.totalDuration -= durations[i]!;
+      for (let j = 0; j < k; j++) this.slowCounts[j]! -= slow![i * k + j]!;
     } else {
       this.totalCount++;
     }
-    this.failures[i] = failure ? 1 : 0;
-    this.durations[i] = duration;
+    failures[i] = failure ? 1 : 0;
+    durations[i] = duration;
     if (failure) this.failureCount++;
     this.totalDuration += duration;
     for (let j = 0; j < k; j++) {
       const isSlow = !failure && duration >= this.thresholds[j]! ? 1 : 0;
-      this.slow[i * k + j] = isSlow;
+      slow![i * k + j] = isSlow;
       this.slowCounts[j]! += isSlow;
     }
     this.next = i + 1 === this.size ? 0 : i + 1;

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, type Observable } from 'rxjs';
 import { CircuitBreaker } from '../breaker/circuit-breaker';
 import { resolveConfig, type CircuitBreakerConfig } from '../breaker/config';
 import * as check from '../internal/validate';
@@ -40,6 +40,9 @@ export class BreakerRegistry {
   private readonly configs: Readonly<Partial<Record<string, CircuitBreakerConfig>>>;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly states = new BehaviorSubject<Readonly<Record<string, State>>>({});
+  /** The current state of every breaker, copied into `states` only when someone subscribes. */
+  private readonly current: Record<string, State> = {};
+  private stale = false;
   private readonly transitions = new Subject<Transition>();
 
   /**
@@ -69,7 +72,13 @@ export class BreakerRegistry {
       );
     }
     resolveConfig(this.merged('default', {}));
-    this.states$ = this.states.asObservable();
+    this.states$ = defer(() => {
+      if (this.stale) {
+        this.stale = false;
+        this.states.next({ ...this.current });
+      }
+      return this.states;
+    });
     this.transitions$ = this.transitions.asObservable();
   }
 
@@ -88,10 +97,12 @@ export class BreakerRegistry {
     );
     this.breakers.set(name, breaker);
     breaker.transitions$.subscribe((t) => {
-      this.states.next({ ...this.states.value, [name]: t.to });
+      this.current[name] = t.to;
+      this.publish();
       this.transitions.next(t);
     });
-    this.states.next({ ...this.states.value, [name]: breaker.state });
+    this.current[name] = breaker.state;
+    this.publish();
     return breaker;
   }
 
@@ -103,6 +114,12 @@ export class BreakerRegistry {
   /** The names of the breakers made so far, in order of creation. */
   names(): string[] {
     return [...this.breakers.keys()];
+  }
+
+  /** Emits a copy of the states to the subscribers; with none, copies nothing until one comes. */
+  private publish(): void {
+    this.stale = !this.states.observed;
+    if (!this.stale) this.states.next({ ...this.current });
   }
 
   private merged(name: string, config: CircuitBreakerConfig | undefined): CircuitBreakerConfig {

@@ -16,7 +16,11 @@ export class ManualClock implements SchedulerLike {
     this.time += ms;
   }
 
-  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+  schedule<T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay?: number,
+    state?: T,
+  ): Subscription {
     return asyncScheduler.schedule(work, delay, state);
   }
 }

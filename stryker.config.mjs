@@ -10,12 +10,9 @@ const config = {
   packageManager: 'npm',
   testRunner: 'jest',
   coverageAnalysis: 'perTest',
-  mutate: [
-    'src/state/**/*.ts',
-    'src/components/**/*.ts',
-    'src/operators/**/*.ts',
-    'src/breaker/**/*.ts',
-  ],
+  // Mutants in code that runs at import time would need the whole suite each; they are left out.
+  ignoreStatic: true,
+  mutate: ['src/state/**/*.ts', 'src/components/**/*.ts', 'src/operators/**/*.ts'],
   jest: {
     projectType: 'custom',
     enableFindRelatedTests: false,
@@ -26,7 +23,7 @@ const config = {
       testMatch: [
         '<rootDir>/spec/{breaker,components,operators,state,registry,model}/**/*.spec.ts',
         '<rootDir>/spec/errors.spec.ts',
-        '<rootDir>/spec/reliability/{invariants,faults}.spec.ts',
+        '<rootDir>/spec/reliability/invariants.spec.ts',
       ],
       setupFiles: ['<rootDir>/spec/reliability/mutation-setup.ts'],
       transform: {

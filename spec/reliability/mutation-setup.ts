@@ -4,5 +4,5 @@
  */
 import fc from 'fast-check';
 
-process.env.FC_RUNS ??= '150';
+process.env.FC_RUNS ??= '50';
 fc.configureGlobal({ endOnFailure: true });

@@ -13,7 +13,7 @@ describe('provideCircuitBreakers(options)', () => {
   test('rejects an unknown option, naming it and the known ones', () => {
     expect(() => provideCircuitBreakers({ default: {} } as never)).toThrow(
       new TypeError(
-        'provideCircuitBreakers(options): unknown option "default" (expected defaults, configs, key, rejectWith)',
+        'provideCircuitBreakers(options): unknown option "default" (expected registry, defaults, configs, key, rejectWith)',
       ),
     );
     expect(() => provideCircuitBreakers([] as never)).toThrow(
@@ -41,6 +41,74 @@ describe('provideCircuitBreakers(options)', () => {
     );
     const bad = { retry: {} } as unknown as CircuitBreakerConfig;
     expect(() => provideCircuitBreakers({ configs: { payments: bad } })).toThrow(/retry/);
+  });
+
+  test('a registry comes with its own defaults and configs: combining them is an error naming the option', () => {
+    const registry = new BreakerRegistry();
+    expect(() => provideCircuitBreakers({ registry, defaults: {} })).toThrow(
+      new TypeError(
+        'provideCircuitBreakers(options): "registry" and "defaults" cannot be combined; give defaults to the BreakerRegistry you pass as "registry"',
+      ),
+    );
+    expect(() => provideCircuitBreakers({ registry, configs: { payments: {} } })).toThrow(
+      /"registry" and "configs" cannot be combined; give configs to the BreakerRegistry/,
+    );
+    // Interceptor options still go with it, and are still checked.
+    expect(() =>
+      provideCircuitBreakers({ registry, rejectWith: 'error', key: () => 'api' }),
+    ).not.toThrow();
+    expect(() => provideCircuitBreakers({ registry, rejectWith: 'nope' as never })).toThrow(
+      /\.rejectWith: expected "response" or "error"/,
+    );
+  });
+
+  test('registry must be a BreakerRegistry', () => {
+    const bad = (registry: unknown) => () =>
+      provideCircuitBreakers({ registry: registry as BreakerRegistry });
+    const message = (got: string) =>
+      new TypeError(
+        `provideCircuitBreakers(options).registry: expected a BreakerRegistry, got ${got}`,
+      );
+    expect(bad({ get: () => undefined })).toThrow(message('an object'));
+    expect(bad(null)).toThrow(message('null'));
+    expect(bad('breakers')).toThrow(message('string'));
+    expect(bad([])).toThrow(message('an array'));
+    expect(bad(new Map())).toThrow(message('a Map'));
+    // What a BreakerRegistry from a second copy of the core (the CommonJS build) looks like.
+    class BreakerRegistryCopy {}
+    Object.defineProperty(BreakerRegistryCopy, 'name', { value: 'BreakerRegistry' });
+    expect(bad(new BreakerRegistryCopy())).toThrow(
+      /got a BreakerRegistry of another copy of rxjs-fluxgate/,
+    );
+  });
+
+  test('registry: undefined is the same as leaving it out', async () => {
+    const make = () =>
+      rootInjector([provideCircuitBreakers({ registry: undefined, defaults: {} })]);
+    const first = make();
+    const second = make();
+    const registry = first.get(BreakerRegistry);
+    expect(second.get(BreakerRegistry)).not.toBe(registry);
+    // Made here, so httpFailures() is its tracker and a 404 is ignored.
+    const notFound = new HttpErrorResponse({ status: 404 });
+    const events: string[] = [];
+    registry.get('api').events$.subscribe((e) => events.push(e.type));
+    await expect(registry.get('api').call(() => Promise.reject(notFound))).rejects.toBe(notFound);
+    expect(events).toEqual(['ignored']);
+    first.destroy();
+    second.destroy();
+  });
+
+  test('a given registry is provided as is, without httpFailures() added to its defaults', async () => {
+    const registry = new BreakerRegistry();
+    const injector = rootInjector([provideCircuitBreakers({ registry })]);
+    expect(injector.get(BreakerRegistry)).toBe(registry);
+    const notFound = new HttpErrorResponse({ status: 404 });
+    const events: string[] = [];
+    registry.get('api').events$.subscribe((e) => events.push(e.type));
+    await expect(registry.get('api').call(() => Promise.reject(notFound))).rejects.toBe(notFound);
+    expect(events).toEqual(['failure']);
+    injector.destroy();
   });
 
   test("a name's config in configs replaces the default tracker, the others keep httpFailures()", async () => {

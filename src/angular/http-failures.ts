@@ -14,8 +14,10 @@ function isServerOrNetworkFault(status: number): boolean {
  * trouble counts as a failure; any other error, including the 4xx a client caused, is ignored
  * (passed on to the subscriber, not recorded).
  *
- * It is the default tracker of every breaker made through {@link provideCircuitBreakers}. It is
- * composable like the core's trackers, so other errors can be added with `.or()`.
+ * It is the default tracker of the registry {@link provideCircuitBreakers} makes; a
+ * `BreakerRegistry` you make yourself (for its `registry` option) tracks it only if you pass it:
+ * `new BreakerRegistry({ defaults: { tracker: httpFailures() } })`. It is composable like the
+ * core's trackers, so other errors can be added with `.or()`.
  *
  * ## Example
  * ```ts

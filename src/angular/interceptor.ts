@@ -24,7 +24,8 @@ import {
  *
  * A request is one call: admitted or refused when `HttpClient` subscribes; a success when its
  * `HttpResponse` arrives; a failure or an ignored error as the breaker's tracker judges the
- * error ({@link httpFailures} for breakers made by {@link provideCircuitBreakers}); a cancelled
+ * error ({@link httpFailures} in a registry {@link provideCircuitBreakers} made, unless
+ * `defaults` gives another tracker; a registry of your own uses its own `defaults`); a cancelled
  * call when it is unsubscribed before the response. A refused request errors with a 503
  * `HttpErrorResponse` (see `rejectWith`) and never reaches the network.
  *

@@ -347,3 +347,38 @@ describe('circuitBreakerInterceptor(options)', () => {
     expect(first.get('x').name).toBe('x');
   });
 });
+
+describe('refusals without a known wait have no Retry-After', () => {
+  function app(defaults: CircuitBreakersOptions['defaults']) {
+    const clock = new ManualClock(1_000);
+    const injector = rootInjector([
+      provideCircuitBreakers({
+        defaults: { tripper: trippers.failureStreak(1), scheduler: clock, ...defaults },
+      }),
+      provideHttpClient(withFetch(), withInterceptors([circuitBreakerInterceptor()])),
+    ]);
+    injectors.push(injector);
+    return { clock, http: injector.get(HttpClient), registry: injector.get(BreakerRegistry) };
+  }
+
+  test('open with retries.never()', async () => {
+    const { clock, http, registry } = app({ retry: retries.never() });
+    await httpErrorOf(http.get(`${a.origin}/down`));
+    clock.advance(3_600_000);
+    const refused = await httpErrorOf(http.get(`${a.origin}/ok`));
+    expect((refused.error as CallNotPermittedError).state).toBe('open');
+    expect(refused.headers.has('Retry-After')).toBe(false);
+    expect(registry.get(a.origin).state).toBe('open');
+  });
+
+  test('half_open when the permit turns the request away', async () => {
+    const { clock, http } = app({ retry: retries.cooldown(10_000), permit: permits.random(0) });
+    await httpErrorOf(http.get(`${a.origin}/down`));
+    clock.advance(10_000);
+    const seen = a.paths.length;
+    const refused = await httpErrorOf(http.get(`${a.origin}/ok`));
+    expect((refused.error as CallNotPermittedError).state).toBe('half_open');
+    expect(refused.headers.has('Retry-After')).toBe(false);
+    expect(a.paths.length).toBe(seen);
+  });
+});

@@ -139,3 +139,19 @@ test('a shared registry keeps its own tracker: without httpFailures() a 404 coun
   await render(serverProviders({ registry: http }), '/missing');
   expect(http.get(backend.origin).state).toBe('closed');
 });
+
+test("listed after the browser's provideCircuitBreakers, as mergeApplicationConfig puts it, the server's wins, with its key and rejectWith", async () => {
+  const breakers = new BreakerRegistry({ defaults: { tracker: httpFailures() } });
+  const browser = provideCircuitBreakers({ rejectWith: 'error', key: () => 'browser' });
+  const server = provideCircuitBreakers({ registry: breakers });
+  const injector = rootInjector([
+    browser,
+    provideHttpClient(withFetch(), withInterceptors([circuitBreakerInterceptor()])),
+    server,
+  ]);
+  expect(injector.get(BreakerRegistry)).toBe(breakers);
+  await firstValueFrom(injector.get(HttpClient).get(`${backend.origin}/ok`));
+  // The browser's key is gone too: the server's providers name breakers by origin.
+  expect(breakers.names()).toEqual([backend.origin]);
+  injector.destroy();
+});

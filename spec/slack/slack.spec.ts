@@ -262,15 +262,22 @@ describe('slackListener with a WebClient', () => {
     await expect(breaker.call(boom)).rejects.toThrow('backend down'); // -> open: HTTP 500
     expect(() => breaker.reset()).not.toThrow(); // -> closed: ok: false
     expect(() => breaker.forceOpen()).not.toThrow(); // -> forced_open: hangs past 100 ms
-    expect(() => breaker.reset()).not.toThrow(); // -> closed: delivered after the hang
+    // -> closed: sent once the queue stops waiting for the hung request (12 x timeout), and
+    // reported, because Slack may now show the two out of order.
+    expect(() => breaker.reset()).not.toThrow();
     await settled();
     expect(faults.map((f) => f.context)).toEqual(
-      Array(3).fill({ breaker: 'payment_api', source: 'listener' }),
+      Array(4).fill({ breaker: 'payment_api', source: 'listener' }),
     );
     const messages = faults.map((f) => (f.error as Error).message);
     expect(messages[0]).toMatch(/slackListener \(svc\): could not post "closed -> open".*500/);
     expect(messages[1]).toMatch(/"open -> closed".*channel_not_found/);
-    expect(messages[2]).toMatch(/"closed -> forced_open".*no answer within 100 ms/);
+    expect(messages[2]).toMatch(
+      /"closed -> forced_open".*no answer within 100 ms \(the request goes on; the next message waits for it up to 1200 ms\)/,
+    );
+    expect(messages[3]).toMatch(
+      /could not post "forced_open -> closed".*"closed -> forced_open".* no answer after 1200 ms.*out of order/,
+    );
     expect(server.requests).toHaveLength(4);
     expect(decode(server.requests[3]!).text).toContain('(forced_open -> closed)');
     for (const res of hang) res.destroy();
@@ -287,6 +294,54 @@ describe('slackListener with a WebClient', () => {
     await r.settled();
     expect(r.faults).toHaveLength(1);
     expect((r.faults[0]!.error as Error).message).toMatch(/could not post "closed -> open"/);
+  });
+
+  test('a 429 with the default retry policy: the next message waits for the retry, then replies in its thread', async () => {
+    let first = true;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    answer = (_req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (first) {
+        first = false;
+        inFlight--;
+        res.setHeader('Retry-After', '1');
+        json(res, 429, { ok: false, error: 'ratelimited' });
+        return;
+      }
+      inFlight--;
+      json(res, 200, { ok: true, ts: `1767323045.00000${++nextTs}` });
+    };
+    // WebClient's own retry policy (ten retries in about 30 minutes, waits out 429s): the request
+    // goes on after the listener's timeout.
+    const client = new WebClient('xoxb-test', {
+      slackApiUrl: `${server.url}/api/`,
+      logLevel: LogLevel.ERROR,
+    });
+    const timeout = 500;
+    const { breaker, faults, settled } = breakerWith(
+      slackListener({ client, channel: 'C1', timeout }),
+    );
+    await expect(breaker.call(boom)).rejects.toThrow(); // closed -> open: 429, retried later
+    breaker.reset(); // open -> closed: must wait for the retried alert
+    await settled();
+    // The alert's promise rejected at the timeout, so onError heard of it.
+    expect(faults).toHaveLength(1);
+    expect((faults[0]!.error as Error).message).toMatch(
+      /"closed -> open".*no answer within 500 ms/,
+    );
+    // The recovery's promise settles once it is delivered, which is after the retried alert.
+    const posted = server.requests.map(decode);
+    expect(posted.map((p) => /\((\w+ -> \w+)\)$/.exec(p.text ?? '')?.[1])).toEqual([
+      'closed -> open', // answered 429
+      'closed -> open', // WebClient's retry, answered with ts 1
+      'open -> closed',
+    ]);
+    // The late answer's ts was kept: the recovery replies in the alert's thread.
+    expect(posted[2]!.thread_ts).toBe('1767323045.000001');
+    expect(posted[2]!.reply_broadcast).toBe('true');
+    expect(maxInFlight).toBe(1);
   });
 
   test('templates override per transition, with a fallback for the others', async () => {

@@ -94,13 +94,19 @@ interface CommonOptions {
   readonly name?: string;
   /** Overrides of the built-in texts and colours. */
   readonly templates?: SlackTemplates;
-  /** Milliseconds one message may take before it counts as failed. Default 5000. */
+  /**
+   * Milliseconds one message may take before its promise rejects. Default 5000. The next message
+   * waits for a `WebClient` request up to 12 times as long.
+   */
   readonly timeout?: number;
 }
 
 /** With a Web API client: messages go to `channel`, in threads. */
 export interface SlackClientOptions extends CommonOptions {
-  /** The client, e.g. `new WebClient(process.env.SLACK_BOT_TOKEN)`. */
+  /**
+   * The client, e.g. `new WebClient(token, { timeout: 5000, retryConfig: { retries: 2 } })`
+   * (WebClient's defaults retry for about 30 minutes).
+   */
   readonly client: SlackClient;
   /** The channel id, e.g. `'C0123456789'` (the bot must be a member). */
   readonly channel: string;
@@ -202,6 +208,13 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * `ok: false` or on a network error, and the breaker reports the rejection to its `onError` (or
  * `console.error`). The next transition is still sent.
  *
+ * A `WebClient` request goes on after `timeout` (its own timeout, retries and rate-limit waits
+ * decide when it ends), so the next message waits for the request's real end, up to 12 times
+ * `timeout` (one minute by default); a late answer still starts the breaker's thread. Past that
+ * limit the queue sends the next message anyway, and that message's promise rejects to say so.
+ * Give the client limits of its own, as below, so that this stays rare. A webhook request is
+ * aborted at `timeout`.
+ *
  * ## Example
  * ```ts
  * import { WebClient } from '@slack/web-api';
@@ -209,7 +222,8 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * import { slackListener } from 'rxjs-fluxgate/slack';
  *
  * const slack = slackListener({
- *   client: new WebClient(process.env.SLACK_BOT_TOKEN),
+ *   // Limits, so that one message never holds the queue for WebClient's default 30 minutes.
+ *   client: new WebClient(process.env.SLACK_BOT_TOKEN, { timeout: 5000, retryConfig: { retries: 2 } }),
  *   channel: process.env.SLACK_CHANNEL!,
  *   name: 'checkout (prod)',
  *   templates: { 'closed->open': { title: '🚨 Payments are down' } },
@@ -224,51 +238,135 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
 export function slackListener(options: SlackListenerOptions): Listener {
   const o = checkOptions(options);
   const threads = new Map<string, string>();
-  let tail: Promise<void> = Promise.resolve();
+  const limit = o.timeout * HARD_LIMIT_FACTOR;
+  const pending: Job[] = [];
+  let draining = false;
+  /** Set when the queue stopped waiting for a request; reported with the next message. */
+  let gaveUp: string | undefined;
 
-  const post = async (t: Transition): Promise<void> => {
-    const template = templateFor(o.templates, t);
-    const message = render(template, t, o.name);
+  const describe = (t: Transition): string =>
+    `"${t.from} -> ${t.to}" of circuit breaker '${t.name}'`;
+  const fail = (t: Transition, error: unknown): Error => {
+    const where = o.name === undefined ? '' : ` (${o.name})`;
+    return new Error(
+      `slackListener${where}: could not post ${describe(t)}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  };
+
+  /** Starts the request of `t`; the promise settles when the request really ends. */
+  const start = (t: Transition, late: { value: boolean }): Promise<void> => {
+    const message = render(templateFor(o.templates, t), t, o.name);
+    if (o.client === undefined) return postToWebhook(o.webhookUrl, message, o.timeout);
+    const thread = threads.get(t.name);
+    if (ENDS_THREAD.has(t.to)) threads.delete(t.name);
+    return o.client.chat
+      .postMessage(
+        thread === undefined
+          ? { channel: o.channel, ...message }
+          : t.to === 'closed'
+            ? { channel: o.channel, ...message, thread_ts: thread, reply_broadcast: true }
+            : { channel: o.channel, ...message, thread_ts: thread },
+      )
+      .then((answer) => {
+        if (answer === null || typeof answer !== 'object') {
+          throw new Error(`chat.postMessage resolved to ${String(answer)}`);
+        }
+        if (answer.ok === false) {
+          throw new Error(`Slack answered ok: false (${answer.error ?? '?'})`);
+        }
+        // A late answer (after `timeout`) still starts the thread, unless the queue has moved on.
+        if (
+          thread === undefined &&
+          t.to === 'open' &&
+          typeof answer.ts === 'string' &&
+          !late.value
+        ) {
+          threads.set(t.name, answer.ts);
+        }
+      });
+  };
+
+  /** Sends one message; resolves when the queue may send the next one. Never rejects. */
+  const send = async (job: Job): Promise<void> => {
+    const { t } = job;
+    const earlier = gaveUp;
+    gaveUp = undefined;
+    const late = { value: false };
+    let request: Promise<void>;
     try {
-      if (o.client === undefined) {
-        await postToWebhook(o.webhookUrl, message, o.timeout);
-        return;
-      }
-      const thread = threads.get(t.name);
-      if (ENDS_THREAD.has(t.to)) threads.delete(t.name);
-      const answer = await withTimeout(
-        o.client.chat.postMessage(
-          thread === undefined
-            ? { channel: o.channel, ...message }
-            : t.to === 'closed'
-              ? { channel: o.channel, ...message, thread_ts: thread, reply_broadcast: true }
-              : { channel: o.channel, ...message, thread_ts: thread },
-        ),
-        o.timeout,
-      );
-      if (answer === null || typeof answer !== 'object') {
-        throw new Error(`chat.postMessage resolved to ${String(answer)}`);
-      }
-      if (answer.ok === false) throw new Error(`Slack answered ok: false (${answer.error ?? '?'})`);
-      if (thread === undefined && t.to === 'open' && typeof answer.ts === 'string') {
-        threads.set(t.name, answer.ts);
-      }
+      request = start(t, late);
     } catch (error) {
-      const where = o.name === undefined ? '' : ` (${o.name})`;
-      throw new Error(
-        `slackListener${where}: could not post "${t.from} -> ${t.to}" of circuit breaker '${t.name}': ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
+      request = Promise.reject(error);
+    }
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const after = (ms: number) =>
+      new Promise<'late'>((resolve) => timers.push(setTimeout(() => resolve('late'), ms)));
+    // The transition's promise: the request's outcome, or a timeout error at `timeout`.
+    void Promise.race([request, after(o.timeout)]).then(
+      (outcome) => {
+        if (outcome === 'late') {
+          job.reject(
+            fail(
+              t,
+              new Error(
+                `no answer within ${o.timeout} ms (the request goes on; the next message waits for it up to ${limit} ms)`,
+              ),
+            ),
+          );
+        } else if (earlier !== undefined) job.reject(fail(t, new Error(earlier)));
+        else job.resolve();
+      },
+      (error: unknown) =>
+        job.reject(
+          fail(t, earlier === undefined ? error : new Error(`${errorText(error)}; ${earlier}`)),
+        ),
+    );
+    // The queue: the request's real end, or the hard limit.
+    const ended = await Promise.race([
+      request.then(
+        () => 'ended' as const,
+        () => 'ended' as const,
+      ),
+      after(limit),
+    ]);
+    for (const timer of timers) clearTimeout(timer);
+    if (ended === 'late') {
+      late.value = true;
+      gaveUp = `the request of ${describe(t)} still had no answer after ${limit} ms, so this message did not wait for it (Slack may show them out of order)`;
     }
   };
 
-  return (t: Transition): Promise<void> => {
-    const sent = tail.then(() => post(t));
-    tail = sent.catch(() => undefined);
-    return sent;
+  const drain = async (): Promise<void> => {
+    draining = true;
+    for (let job = pending.shift(); job !== undefined; job = pending.shift()) await send(job);
+    draining = false;
   };
+
+  return (t: Transition): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      pending.push({ t, resolve, reject });
+      if (!draining) void drain();
+    });
+}
+
+/** A transition waiting to be sent, and its promise's settlers. */
+interface Job {
+  readonly t: Transition;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * How long the queue waits for a request that passed `timeout`, as a multiple of `timeout`
+ * (one minute with the default 5 s), before it sends the next message anyway.
+ */
+const HARD_LIMIT_FACTOR = 12;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface CheckedOptions {

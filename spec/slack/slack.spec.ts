@@ -344,6 +344,35 @@ describe('slackListener with a WebClient', () => {
     expect(maxInFlight).toBe(1);
   });
 
+  test('while Slack hangs, at most 50 messages wait: the oldest are dropped and reported', async () => {
+    let arrived!: (res: ServerResponse) => void;
+    const hung = new Promise<ServerResponse>((resolve) => (arrived = resolve));
+    answer = (_req, res) => {
+      if (server.requests.length === 1)
+        arrived(res); // the first one is left unanswered
+      else json(res, 200, { ok: true, ts: `1.${++nextTs}` });
+    };
+    const slack = slackListener({ client: clientFor(server), channel: 'C1', timeout: 1000 });
+    const t = (i: number): Transition => ({ name: `b${i}`, from: 'closed', to: 'open', at: 0 });
+    // Message 0 is sent (and hangs); 1..60 wait: 50 fit, so 1..10 are dropped.
+    const outcomes = Array.from({ length: 61 }, (_, i) => slack(t(i)) as Promise<void>).map((p) =>
+      p.then(
+        () => 'sent',
+        (e: Error) => e.message,
+      ),
+    );
+    const dropped = await Promise.all(outcomes.slice(1, 11));
+    expect(dropped[0]).toBe(
+      `slackListener: dropped "closed -> open" of circuit breaker 'b1': 50 messages were already waiting (Slack is slow or down); 1 message dropped so far`,
+    );
+    expect(dropped[9]).toMatch(/'b10'.*; 10 messages dropped so far$/);
+    json(await hung, 200, { ok: true, ts: '1.0' });
+    expect(await Promise.all(outcomes.slice(11))).toEqual(Array(50).fill('sent'));
+    expect(await outcomes[0]).toBe('sent');
+    const names = server.requests.map((r) => /: (b\d+) \(/.exec(decode(r).text ?? '')?.[1]);
+    expect(names).toEqual(['b0', ...Array.from({ length: 50 }, (_, i) => `b${i + 11}`)]);
+  });
+
   test('templates override per transition, with a fallback for the others', async () => {
     const slack = slackListener({
       client: clientFor(server),

@@ -215,6 +215,11 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * Give the client limits of its own, as below, so that this stays rare. A webhook request is
  * aborted at `timeout`.
  *
+ * While Slack is slow or down, at most 50 messages wait behind the one being sent: a new
+ * transition then drops the oldest waiting message, whose promise rejects with
+ * `dropped "<from> -> <to>" of circuit breaker '<name>': ...; <n> messages dropped so far`, so the
+ * newest transitions (the recovery above all) are the ones that reach the channel.
+ *
  * ## Example
  * ```ts
  * import { WebClient } from '@slack/web-api';
@@ -243,6 +248,7 @@ export function slackListener(options: SlackListenerOptions): Listener {
   let draining = false;
   /** Set when the queue stopped waiting for a request; reported with the next message. */
   let gaveUp: string | undefined;
+  let dropped = 0;
 
   const describe = (t: Transition): string =>
     `"${t.from} -> ${t.to}" of circuit breaker '${t.name}'`;
@@ -347,10 +353,23 @@ export function slackListener(options: SlackListenerOptions): Listener {
 
   return (t: Transition): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      if (pending.length >= MAX_WAITING) {
+        const oldest = pending.shift() as Job;
+        dropped++;
+        const where = o.name === undefined ? '' : ` (${o.name})`;
+        oldest.reject(
+          new Error(
+            `slackListener${where}: dropped ${describe(oldest.t)}: ${MAX_WAITING} messages were already waiting (Slack is slow or down); ${dropped} message${dropped === 1 ? '' : 's'} dropped so far`,
+          ),
+        );
+      }
       pending.push({ t, resolve, reject });
       if (!draining) void drain();
     });
 }
+
+/** How many messages may wait behind the one being sent; past that the oldest is dropped. */
+const MAX_WAITING = 50;
 
 /** A transition waiting to be sent, and its promise's settlers. */
 interface Job {

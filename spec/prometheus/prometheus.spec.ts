@@ -147,7 +147,7 @@ describe('prometheusMetrics', () => {
     // The transition to closed cleared the window, so the rates are absent again.
     expect(s.has(key('circuit_breaker_failure_rate', name))).toBe(false);
 
-    // Unsubscribing stops updates; the series already exported stay; the rates go.
+    // Unsubscribing stops updates; the counters and the histogram stay; the rates and the state go.
     call(breaker, clock, 10, new Error('x'));
     subscription.unsubscribe();
     call(breaker, clock, 10); // the window now holds 1 failure in 2 calls
@@ -155,11 +155,14 @@ describe('prometheusMetrics', () => {
     expect(calls('success')).toBe(3);
     expect(calls('failure')).toBe(3);
     expect(s.has(key('circuit_breaker_failure_rate', name))).toBe(false);
+    expect(s.get(key(`${hist}_count`, { ...name, outcome: 'failure' }))).toBe(3);
+    // No state series is left for a detached breaker, so an alert on the state stops firing.
+    expect([...s.keys()].filter((k) => k.startsWith(`${STATE}{`))).toEqual([]);
     breaker.forceOpen();
     s = await scrape(registry);
-    expect(s.get(key(STATE, { ...name, state: 'closed' }))).toBe(1);
-    expect(s.get(key(STATE, { ...name, state: 'forced_open' }))).toBe(0);
+    expect([...s.keys()].filter((k) => k.startsWith(`${STATE}{`))).toEqual([]);
     expect(transition('closed', 'forced_open')).toBeUndefined();
+    expect(transition('closed', 'open')).toBe(1);
   });
 
   test('a breaker created by a BreakerRegistry after attaching shows up in the scrape', async () => {
@@ -208,9 +211,36 @@ describe('prometheusMetrics', () => {
     first.unsubscribe();
     call(a, clock, 10); // still attached through `second`
     expect(await calls()).toBe(3);
+    const state = async (st: string) =>
+      (await scrape(registry)).get(key(STATE, { circuit_name: 'payments', state: st }));
+    a.forceOpen(); // `a` and `twin` write the same series
+    expect(await state('forced_open')).toBe(1);
     second.unsubscribe();
     call(a, clock, 10);
     expect(await calls()).toBe(3);
+    // `twin` has the same name and is still attached: the state series stay and show its state.
+    expect(await state('closed')).toBe(1);
+    expect(await state('forced_open')).toBe(0);
+    twin.forceOpen();
+    expect(await state('forced_open')).toBe(1);
+    expect(await state('closed')).toBe(0);
+  });
+
+  test('a BreakerRegistry subscription: unsubscribing removes the state series of every breaker', async () => {
+    const breakers = new BreakerRegistry({ defaults: { scheduler: new ManualClock() } });
+    breakers.get('a');
+    breakers.get('b').forceOpen();
+    const registry = new Registry();
+    const subscription = prometheusMetrics(breakers, { registry });
+    let s = await scrape(registry);
+    expect(s.get(key(STATE, { circuit_name: 'b', state: 'forced_open' }))).toBe(1);
+    expect([...s.keys()].filter((k) => k.startsWith(`${STATE}{`))).toHaveLength(12);
+    subscription.unsubscribe();
+    s = await scrape(registry);
+    expect([...s.keys()].filter((k) => k.startsWith(`${STATE}{`))).toEqual([]);
+    expect(
+      s.get(key('circuit_breaker_calls_total', { circuit_name: 'b', outcome: 'success' })),
+    ).toBe(0);
   });
 
   test('a prefix makes separate series; a name taken by other code is a clear error', async () => {

@@ -79,9 +79,11 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  * already attached adds nothing (its calls are not counted twice), and two breakers with the same
  * name write the same series. A metric of the same name registered by other code is an error.
  *
- * Unsubscribing stops every update. The counters, the histogram and the state gauge keep the
- * values already exported (remove them with `registry.removeSingleMetric(name)` if you must); the
- * two rate gauges, read at scrape time, disappear once no attachment of the breaker remains.
+ * Unsubscribing stops every update. The counters and the histogram keep the values already
+ * exported (remove them with `registry.removeSingleMetric(name)` if you must). Once no attachment
+ * of the breaker remains, its two rate gauges disappear, and so do its six `state` series, so that
+ * an alert on the state stops firing; unless another attached breaker has the same name, whose
+ * state the series then show.
  *
  * ## Example
  * ```ts
@@ -318,6 +320,14 @@ function attach(set: MetricSet, breaker: CircuitBreaker): Subscription {
     if (attachment.count === 0) {
       attachment.subscription.unsubscribe();
       set.attached.delete(breaker);
+      const circuit_name = breaker.name;
+      let twin: CircuitBreaker | undefined;
+      for (const other of set.attached.keys()) if (other.name === circuit_name) twin = other;
+      for (const state of STATES) {
+        // The state of a detached breaker would stay at 1 forever (and keep alerts firing).
+        if (twin === undefined) set.state.remove({ circuit_name, state });
+        else set.state.set({ circuit_name, state }, state === twin.state ? 1 : 0);
+      }
     }
   });
 }

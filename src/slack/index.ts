@@ -203,10 +203,10 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * thread. With `webhookUrl`, each message is a JSON POST with the global `fetch`, without threads.
  *
  * It never slows or fails a call: the listener returns at once, and the messages of one listener
- * (shared by any number of breakers) go out in order, one at a time. The promise it returns is
- * the delivery of that transition's message; it rejects after `timeout`, on a non-2xx answer, on
- * `ok: false` or on a network error, and the breaker reports the rejection to its `onError` (or
- * `console.error`). The next transition is still sent.
+ * (shared by any number of breakers) go out in order, one at a time (but see the hard limit
+ * below). The promise it returns is the delivery of that transition's message; it rejects after
+ * `timeout`, on a non-2xx answer, on `ok: false` or on a network error, and the breaker reports
+ * the rejection to its `onError` (or `console.error`). The next transition is still sent.
  *
  * A `WebClient` request goes on after `timeout` (its own timeout, retries and rate-limit waits
  * decide when it ends), so the next message waits for the request's real end, up to 12 times

@@ -471,3 +471,43 @@ describe('slackListener options', () => {
     expect(bad({ webhookUrl: 'http://x/', token: 'x' })).toThrow(/unknown option "token"/);
   });
 });
+
+describe('slackListener while Slack never answers', () => {
+  // A stand-in client whose requests never settle, under Jest's fake timers: a real WebClient
+  // cannot be held unanswered for minutes of virtual time (its timers and sockets are real).
+  afterEach(() => jest.useRealTimers());
+
+  test('after the queue gives up on one request, later messages wait only `timeout` each', async () => {
+    jest.useFakeTimers();
+    const sent: string[] = [];
+    const client = {
+      chat: {
+        postMessage: (m: { text: string }) => {
+          sent.push(m.text);
+          return new Promise<never>(() => undefined);
+        },
+      },
+    };
+    const slack = slackListener({ client, channel: 'C1', timeout: 100 });
+    const t = (i: number): Transition => ({ name: `b${i}`, from: 'closed', to: 'open', at: 0 });
+    const outcomes = [0, 1, 2, 3].map((i) => (slack(t(i)) as Promise<void>).catch((e) => e));
+    expect(sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1200); // the hard limit: 12 x timeout
+    expect(sent).toHaveLength(2);
+    // Slack is down: the queue does not hold each message for the hard limit again.
+    await jest.advanceTimersByTimeAsync(100);
+    expect(sent).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(sent).toHaveLength(4);
+    await jest.advanceTimersByTimeAsync(100); // the last message's timeout
+    const errors = (await Promise.all(outcomes)) as Error[];
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/"closed -> open" of circuit breaker 'b0': no answer within 100 ms/),
+      expect.stringMatching(
+        /'b1'.*no answer within 100 ms \(.* up to 100 ms\); the request of .*'b0' still had no answer after 1200 ms/,
+      ),
+      expect.stringMatching(/'b2': no answer within 100 ms/),
+      expect.stringMatching(/'b3': no answer within 100 ms/),
+    ]);
+  });
+});

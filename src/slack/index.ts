@@ -211,7 +211,9 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * A `WebClient` request goes on after `timeout` (its own timeout, retries and rate-limit waits
  * decide when it ends), so the next message waits for the request's real end, up to 12 times
  * `timeout` (one minute by default); a late answer still starts the breaker's thread. Past that
- * limit the queue sends the next message anyway, and that message's promise rejects to say so.
+ * limit the queue sends the next message anyway, and that message's promise rejects to say so;
+ * until that request ends, Slack counts as down and each later message holds the queue for
+ * `timeout` only.
  * Give the client limits of its own, as below, so that this stays rare. A webhook request is
  * aborted at `timeout`.
  *
@@ -249,6 +251,8 @@ export function slackListener(options: SlackListenerOptions): Listener {
   /** Set when the queue stopped waiting for a request; reported with the next message. */
   let gaveUp: string | undefined;
   let dropped = 0;
+  /** Requests the queue stopped waiting for that have not ended yet. */
+  let stuck = 0;
 
   const describe = (t: Transition): string =>
     `"${t.from} -> ${t.to}" of circuit breaker '${t.name}'`;
@@ -310,38 +314,41 @@ export function slackListener(options: SlackListenerOptions): Listener {
     const timers: ReturnType<typeof setTimeout>[] = [];
     const after = (ms: number) =>
       new Promise<'late'>((resolve) => timers.push(setTimeout(() => resolve('late'), ms)));
+    // While a request given up on is still unanswered, Slack is down: no use waiting long.
+    const wait = stuck > 0 ? o.timeout : limit;
+    const withEarlier = (text: string) =>
+      new Error(earlier === undefined ? text : `${text}; ${earlier}`);
     // The transition's promise: the request's outcome, or a timeout error at `timeout`.
     void Promise.race([request, after(o.timeout)]).then(
       (outcome) => {
         if (outcome === 'late') {
-          job.reject(
-            fail(
-              t,
-              new Error(
-                `no answer within ${o.timeout} ms (the request goes on; the next message waits for it up to ${limit} ms)`,
-              ),
-            ),
-          );
+          const goesOn = `the request goes on; the next message waits for it up to ${wait} ms`;
+          job.reject(fail(t, withEarlier(`no answer within ${o.timeout} ms (${goesOn})`)));
         } else if (earlier !== undefined) job.reject(fail(t, new Error(earlier)));
         else job.resolve();
       },
       (error: unknown) =>
-        job.reject(
-          fail(t, earlier === undefined ? error : new Error(`${errorText(error)}; ${earlier}`)),
-        ),
+        job.reject(fail(t, earlier === undefined ? error : withEarlier(errorText(error)))),
     );
-    // The queue: the request's real end, or the hard limit.
+    // The queue: the request's real end, or the limit.
     const ended = await Promise.race([
       request.then(
         () => 'ended' as const,
         () => 'ended' as const,
       ),
-      after(limit),
+      after(wait),
     ]);
     for (const timer of timers) clearTimeout(timer);
     if (ended === 'late') {
       late.value = true;
-      gaveUp = `the request of ${describe(t)} still had no answer after ${limit} ms, so this message did not wait for it (Slack may show them out of order)`;
+      if (stuck === 0) {
+        gaveUp = `the request of ${describe(t)} still had no answer after ${wait} ms, so this message did not wait for it (Slack may show them out of order)`;
+      }
+      stuck++;
+      void request.then(
+        () => stuck--,
+        () => stuck--,
+      );
     }
   };
 

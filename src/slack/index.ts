@@ -96,7 +96,7 @@ interface CommonOptions {
   readonly templates?: SlackTemplates;
   /**
    * Milliseconds one message may take before its promise rejects. Default 5000. The next message
-   * waits for a `WebClient` request up to 12 times as long.
+   * waits for a `WebClient` request up to 12 times as long, and at least 30 s.
    */
   readonly timeout?: number;
 }
@@ -210,7 +210,8 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  *
  * A `WebClient` request goes on after `timeout` (its own timeout, retries and rate-limit waits
  * decide when it ends), so the next message waits for the request's real end, up to 12 times
- * `timeout` (one minute by default); a late answer still starts the breaker's thread. Past that
+ * `timeout` and at least 30 s (one minute by default); a late answer still starts the breaker's
+ * thread. Past that
  * limit the queue sends the next message anyway, and that message's promise rejects to say so;
  * until that request ends, Slack counts as down and each later message holds the queue for
  * `timeout` only.
@@ -245,7 +246,7 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
 export function slackListener(options: SlackListenerOptions): Listener {
   const o = checkOptions(options);
   const threads = new Map<string, string>();
-  const limit = o.timeout * HARD_LIMIT_FACTOR;
+  const limit = Math.max(o.timeout * HARD_LIMIT_FACTOR, HARD_LIMIT_FLOOR);
   const pending: Job[] = [];
   let draining = false;
   /** Set when the queue stopped waiting for a request; reported with the next message. */
@@ -387,9 +388,13 @@ interface Job {
 
 /**
  * How long the queue waits for a request that passed `timeout`, as a multiple of `timeout`
- * (one minute with the default 5 s), before it sends the next message anyway.
+ * (one minute with the default 5 s), and at least {@link HARD_LIMIT_FLOOR}, before it sends the
+ * next message anyway.
  */
 const HARD_LIMIT_FACTOR = 12;
+
+/** The least the queue waits for a request (Slack's `Retry-After` does not scale with `timeout`). */
+const HARD_LIMIT_FLOOR = 30_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -123,6 +123,13 @@ describe('callWithFallback(fn, fallback, ...args)', () => {
     expect(seen).toEqual(['1:RangeError', '2:TypeError', '3:TypeError', '4:CallNotPermittedError']);
   });
 
+  test('a non-function fn is a TypeError, not handed to the fallback', async () => {
+    const { breaker } = setup();
+    await expect(breaker.callWithFallback(42 as never, () => 'fallback')).rejects.toThrow(
+      'CircuitBreaker.callWithFallback(fn): expected a function, got number',
+    );
+  });
+
   test("passes the value through, and the fallback's own error on", async () => {
     const { breaker } = setup();
     expect(

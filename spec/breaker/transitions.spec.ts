@@ -233,6 +233,66 @@ describe('transitions (SPEC 2.6)', () => {
   });
 });
 
+describe('re-entrancy', () => {
+  test('an events$ subscriber sees the outcome recorded and its trial slot freed', () => {
+    const { clock, breaker } = setup({
+      tripper: trippers
+        .closed()
+        .and(trippers.failureStreak(1))
+        .or(trippers.halfOpened().and(trippers.minRequests(3).not())),
+      maxHalfOpenCalls: 1,
+    });
+    fail(breaker);
+    clock.advance(100);
+    const chained: string[] = [];
+    let seenCount = -1;
+    breaker.events$.subscribe((e) => {
+      if (e.type !== 'success' || seenCount >= 0) return;
+      seenCount = breaker.info().metrics.totalCount;
+      const next = startCall(breaker);
+      chained.push(next.source.observed ? 'admitted' : 'refused');
+    });
+    succeed(breaker);
+    expect(seenCount).toBe(1);
+    expect(chained).toEqual(['admitted']);
+  });
+
+  test('an outcome no longer decides anything once an events$ subscriber has moved the breaker', () => {
+    const { breaker, transitions } = setup({ tripper: trippers.failureStreak(1) });
+    breaker.events$.subscribe((e) => (e.type === 'failure' ? breaker.metricsOnly() : undefined));
+    fail(breaker);
+    expect(breaker.state).toBe('metrics_only');
+    expect(transitions.map((t) => t.to)).toEqual(['metrics_only']);
+  });
+
+  test('a call started from a listener is notified before its own transitions, which queue behind the current one', () => {
+    const log: string[] = [];
+    let started = false;
+    const breaker: CircuitBreaker = new CircuitBreaker({
+      tripper: trippers.failureStreak(1),
+      retry: retries.always(),
+      permit: permits.all(),
+      listeners: [
+        (t) => {
+          log.push(`${t.from}->${t.to}`);
+          if (t.to === 'open' && !started) {
+            started = true;
+            succeed(breaker);
+            log.push(`inner call done, state ${breaker.state}`);
+          }
+        },
+      ],
+    });
+    fail(breaker);
+    expect(log).toEqual([
+      'closed->open',
+      'inner call done, state closed',
+      'open->half_open',
+      'half_open->closed',
+    ]);
+  });
+});
+
 describe('retries and jitter in virtual time (SPEC 3)', () => {
   test('backoff grows with reopens and starts over once closed', () => {
     const { clock, breaker } = setup({

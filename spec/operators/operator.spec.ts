@@ -6,10 +6,15 @@ import {
   concatMap,
   defer,
   exhaustMap,
+  filter,
   mergeMap,
   of,
+  range,
   retry,
   switchMap,
+  take,
+  takeUntil,
+  tap,
   throwError,
   type ObservableInput,
 } from 'rxjs';
@@ -160,6 +165,65 @@ describe('circuitBreaker operator', () => {
     await new Promise<void>((resolve) => breaker.protect(input).subscribe({ complete: resolve }));
     expect(values).toEqual([1, 2]);
     expect(events).toEqual(['success', 'success']);
+  });
+});
+
+describe('a consumer that leaves while a synchronous source is still emitting', () => {
+  test('take(1) after a value: a success, the source stops, and a later error is neither recorded nor handed to the fallback', () => {
+    const breaker = new CircuitBreaker({ tripper: trippers.failureStreak(1) });
+    let fallbackCalls = 0;
+    let emittedAfter = false;
+    const source = new Observable<number>((s) => {
+      s.next(1);
+      emittedAfter = !s.closed;
+      s.error(new Error('after the consumer left'));
+    });
+    const seen: unknown[] = [];
+    source
+      .pipe(
+        circuitBreaker(breaker, {
+          fallback: () => {
+            fallbackCalls++;
+            return of(0);
+          },
+        }),
+        take(1),
+      )
+      .subscribe({ next: (v) => seen.push(v), complete: () => seen.push('complete') });
+    expect(seen).toEqual([1, 'complete']);
+    expect(emittedAfter).toBe(false);
+    expect(fallbackCalls).toBe(0);
+    expect(breaker.info()).toMatchObject({
+      state: 'closed',
+      metrics: { totalCount: 1, failureCount: 0 },
+    });
+  });
+
+  test('a never-ending synchronous source is cut short by take(1)', () => {
+    const breaker = new CircuitBreaker();
+    let produced = 0;
+    range(0, Number.MAX_SAFE_INTEGER)
+      .pipe(
+        tap(() => produced++),
+        circuitBreaker(breaker),
+        take(1),
+      )
+      .subscribe();
+    expect(produced).toBe(1);
+  });
+
+  test('a fallback is not started for a consumer that left during the outcome', () => {
+    const breaker = new CircuitBreaker({ tripper: trippers.failureStreak(1) });
+    let fallbackStarted = 0;
+    const opened$ = breaker.state$.pipe(filter((s) => s === 'open'));
+    throwError(() => new Error('down'))
+      .pipe(
+        circuitBreaker(breaker, { fallback: () => defer(() => (fallbackStarted++, of(0))) }),
+        takeUntil(opened$),
+      )
+      .subscribe();
+    expect(breaker.state).toBe('open');
+    expect(fallbackStarted).toBe(0);
   });
 });
 

@@ -90,6 +90,15 @@ describe('BreakerRegistry', () => {
     ]);
   });
 
+  test('any string is a name, __proto__ included', () => {
+    const r = registry();
+    r.get('__proto__');
+    let last: Readonly<Record<string, State>> = {};
+    r.states$.subscribe((s) => (last = s));
+    expect(Object.keys(last)).toEqual(['__proto__']);
+    expect(r.names()).toEqual(['__proto__']);
+  });
+
   test('a name in configs that holds a name field still takes the key as its name', () => {
     const r = new BreakerRegistry({ configs: { real: { name: 'other' } } });
     expect(r.get('real').name).toBe('real');

@@ -249,6 +249,11 @@ export class CircuitBreaker {
     fallback: (error: unknown) => F | PromiseLike<F>,
     ...args: A
   ): Promise<Awaited<R> | Awaited<F>> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(
+        `CircuitBreaker.callWithFallback(fn): expected a function, got ${typeof fn}`,
+      );
+    }
     if (typeof fallback !== 'function') {
       throw new TypeError(
         `CircuitBreaker.callWithFallback(fn, fallback): expected a function, got ${typeof fallback}`,
@@ -331,15 +336,17 @@ export class CircuitBreaker {
   _success(generation: number, startedAt: number): void {
     const now = this.now();
     const duration = now - startedAt;
+    const s = this.store.read();
+    const current = generation === s.generation;
+    if (current) {
+      if (s.state === 'half_open') this.trials--;
+      this.streak = 0;
+      this.record(now, false, duration);
+    }
     if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'success', name: this.name, at: now, duration });
     }
-    const s = this.store.read();
-    if (generation !== s.generation) return;
-    if (s.state === 'half_open') this.trials--;
-    this.streak = 0;
-    this.record(now, false, duration);
-    this.evaluate(s.state, now, false);
+    if (current) this.evaluate(generation, s.state, now, false);
   }
 
   /** Records an error of a call admitted in `generation` at `startedAt`. @internal */
@@ -347,6 +354,15 @@ export class CircuitBreaker {
     const now = this.now();
     const duration = now - startedAt;
     const tracked = this.tracks(error);
+    const s = this.store.read();
+    const current = generation === s.generation;
+    if (current) {
+      if (s.state === 'half_open') this.trials--;
+      if (tracked) {
+        this.streak++;
+        this.record(now, true, duration);
+      }
+    }
     if (this.eventSubject?.observed) {
       this.eventSubject.next(
         tracked
@@ -354,22 +370,16 @@ export class CircuitBreaker {
           : { type: 'ignored', name: this.name, at: now, error },
       );
     }
-    const s = this.store.read();
-    if (generation !== s.generation) return;
-    if (s.state === 'half_open') this.trials--;
-    if (!tracked) return;
-    this.streak++;
-    this.record(now, true, duration);
-    this.evaluate(s.state, now, true);
+    if (current && tracked) this.evaluate(generation, s.state, now, true);
   }
 
   /** Records that a call admitted in `generation` was cancelled before any value. @internal */
   _cancel(generation: number): void {
+    const s = this.store.read();
+    if (generation === s.generation && s.state === 'half_open') this.trials--;
     if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'cancelled', name: this.name, at: this.now() });
     }
-    const s = this.store.read();
-    if (generation === s.generation && s.state === 'half_open') this.trials--;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -404,9 +414,14 @@ export class CircuitBreaker {
     }
   }
 
-  /** Asks the tripper after a recorded outcome (SPEC rule 2.5). */
-  private evaluate(state: State, now: number, failure: boolean): void {
+  /**
+   * Asks the tripper after a recorded outcome (SPEC rule 2.5). The outcome's event is delivered
+   * first, so the slot and the window are up to date for its subscribers; if one of them moved the
+   * breaker meanwhile, the outcome no longer decides anything.
+   */
+  private evaluate(generation: number, state: State, now: number, failure: boolean): void {
     if (state !== 'closed' && state !== 'half_open') return;
+    if (this.store.read().generation !== generation) return;
     const trips = this.trips(state, now);
     if (trips === undefined) return;
     if (state === 'closed') {

@@ -1,8 +1,10 @@
 import {
   Observable,
+  Subscription,
   from,
   type ObservableInput,
   type ObservedValueOf,
+  type Observer,
   type Subscriber,
 } from 'rxjs';
 import { CircuitBreaker, PASS_THROUGH } from '../breaker/circuit-breaker';
@@ -115,86 +117,127 @@ export function circuitBreaker<O extends ObservableInput<unknown> = Observable<n
     );
   }
   const successOnValue = successOn === 'value';
-  const isResult =
-    opts.isResult === undefined
-      ? undefined
-      : check.func<(v: unknown) => boolean>(`${where}.isResult`, opts.isResult);
-  const counts = (value: unknown): boolean => {
-    if (isResult === undefined) return true;
-    try {
-      return isResult(value) === true;
-    } catch (error) {
-      breaker._report('isResult', error);
-      return true;
-    }
-  };
-
-  /** Ends the call with `error`, or continues with the fallback's values. */
-  const fail = (subscriber: Subscriber<unknown>, error: unknown): void => {
-    if (fallback === undefined) {
-      subscriber.error(error);
-      return;
-    }
-    let next: Observable<unknown>;
-    try {
-      next = from(fallback(error));
-    } catch (fault) {
-      subscriber.error(fault);
-      return;
-    }
-    // The fallback's subscription joins the subscriber's, so unsubscribing ends it too.
-    next.subscribe(subscriber);
+  const plan: CallPlan = {
+    breaker,
+    successOnValue,
+    isResult:
+      opts.isResult === undefined
+        ? undefined
+        : check.func<(v: unknown) => boolean>(`${where}.isResult`, opts.isResult),
+    fail:
+      fallback === undefined
+        ? (subscriber, error) => subscriber.error(error)
+        : (subscriber, error) => {
+            let next: Observable<unknown>;
+            try {
+              next = from(fallback(error));
+            } catch (fault) {
+              subscriber.error(fault);
+              return;
+            }
+            // Subscribing the subscriber itself ties the fallback to it: leaving ends it too.
+            next.subscribe(subscriber);
+          },
   };
 
   const operator = <T>(source: Observable<T>): Observable<T | ObservedValueOf<O>> =>
     new Observable<T | ObservedValueOf<O>>((subscriber) => {
       const generation = breaker._acquire();
-      if (typeof generation !== 'number') {
-        fail(subscriber, generation);
-        return;
+      if (typeof generation === 'number') {
+        const call = new Call<T>(plan, generation, subscriber);
+        subscriber.add(call);
+        source.subscribe(call);
+      } else {
+        plan.fail(subscriber, generation);
       }
-      // In `disabled` the call is passed through: settled from the start, so nothing is recorded.
-      let settled = generation === PASS_THROUGH;
-      const startedAt = settled ? 0 : breaker.now();
-      let emitted = false;
-      const inner = source.subscribe({
-        next: (value) => {
-          if (!settled && counts(value)) {
-            emitted = true;
-            if (successOnValue) {
-              settled = true;
-              breaker._success(generation, startedAt);
-            }
-          }
-          subscriber.next(value);
-        },
-        error: (error: unknown) => {
-          if (!settled) {
-            settled = true;
-            breaker._error(generation, startedAt, error);
-          }
-          fail(subscriber, error);
-        },
-        complete: () => {
-          if (!settled) {
-            settled = true;
-            breaker._success(generation, startedAt);
-          }
-          subscriber.complete();
-        },
-      });
-      return () => {
-        if (!settled) {
-          settled = true;
-          if (emitted) breaker._success(generation, startedAt);
-          else breaker._cancel(generation);
-        }
-        inner.unsubscribe();
-      };
     });
 
   return Object.defineProperty(operator, 'breaker', {
     value: breaker,
     enumerable: true,
   }) as CircuitBreakerOperator<ObservedValueOf<O>>;
+}
+
+/** What every call made through one operator shares. */
+interface CallPlan {
+  readonly breaker: CircuitBreaker;
+  readonly successOnValue: boolean;
+  readonly isResult: ((value: unknown) => boolean) | undefined;
+  /** Ends a call with `error`, or continues it with the fallback's values. */
+  readonly fail: (subscriber: Subscriber<unknown>, error: unknown) => void;
+}
+
+/**
+ * One call: the observer the source is subscribed with. It is also a `Subscription` held by the
+ * consumer's subscriber, so RxJS uses it as the source's subscriber directly: when the consumer
+ * leaves (even while a synchronous source is still emitting) it is closed at once, the source sees
+ * `closed` and stops, and the outcome is recorded as a success (after a value) or a cancellation.
+ */
+class Call<T> extends Subscription implements Observer<T> {
+  private settled: boolean;
+  private emitted = false;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly plan: CallPlan,
+    private readonly generation: number,
+    private readonly destination: Subscriber<T>,
+  ) {
+    super();
+    // In `disabled` the call is passed through: settled from the start, so nothing is recorded.
+    this.settled = generation === PASS_THROUGH;
+    this.startedAt = this.settled ? 0 : plan.breaker.now();
+  }
+
+  next(value: T): void {
+    if (this.closed) return;
+    if (!this.settled && this.counts(value)) {
+      this.emitted = true;
+      if (this.plan.successOnValue) this.settle(true);
+    }
+    this.destination.next(value);
+  }
+
+  error(error: unknown): void {
+    if (this.closed) return;
+    if (!this.settled) {
+      this.settled = true;
+      this.plan.breaker._error(this.generation, this.startedAt, error);
+    }
+    super.unsubscribe();
+    // A consumer that left while the outcome was recorded (a listener, `takeUntil(state$...)`)
+    // gets no fallback started for it.
+    if (!this.destination.closed) this.plan.fail(this.destination as Subscriber<unknown>, error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    if (!this.settled) this.settle(true);
+    super.unsubscribe();
+    this.destination.complete();
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    if (!this.settled) this.settle(this.emitted);
+    super.unsubscribe();
+  }
+
+  /** Records a success, or (`false`) a cancellation. */
+  private settle(success: boolean): void {
+    this.settled = true;
+    if (success) this.plan.breaker._success(this.generation, this.startedAt);
+    else this.plan.breaker._cancel(this.generation);
+  }
+
+  private counts(value: T): boolean {
+    const isResult = this.plan.isResult;
+    if (isResult === undefined) return true;
+    try {
+      return isResult(value) === true;
+    } catch (error) {
+      this.plan.breaker._report('isResult', error);
+      return true;
+    }
+  }
 }

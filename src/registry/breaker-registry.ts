@@ -41,7 +41,7 @@ export class BreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly states = new BehaviorSubject<Readonly<Record<string, State>>>({});
   /** The current state of every breaker, copied into `states` only when someone subscribes. */
-  private readonly current: Record<string, State> = {};
+  private readonly current: Record<string, State> = Object.create(null) as Record<string, State>;
   private stale = false;
   private readonly transitions = new Subject<Transition>();
 

@@ -142,8 +142,8 @@ describe('load: 50,000 calls to a flaky server', () => {
         mergeMap((i) => {
           // The hangs end as failures (timeout before the breaker) or, for every tenth call, as
           // cancellations (a shorter timeout after it unsubscribes first).
-          let call$ = defer(() => get(`/${i}`)).pipe(timeout(400), circuitBreaker(breaker));
-          if (i % 10 === 0) call$ = call$.pipe(timeout(200));
+          let call$ = defer(() => get(`/${i}`)).pipe(timeout(1500), circuitBreaker(breaker));
+          if (i % 10 === 0) call$ = call$.pipe(timeout(1000));
           // Each call subscribes on a macrotask, as calls arriving from outside would: a refused call
           // ends synchronously, and RxJS's mergeMap drains its buffer recursively, so thousands of
           // refusals in a row would overflow the stack (plain `of()` inners do the same), and on the

@@ -170,7 +170,7 @@ const cases: Case[] = [
     'backoff()',
     () => retries.backoff(undefined as never),
     TypeError,
-    'retries.backoff(options): expected an options object, got null',
+    'retries.backoff(options): expected an options object, got undefined',
   ],
   [
     'backoff initial',
@@ -195,6 +195,42 @@ const cases: Case[] = [
     () => retries.backoff({ initial: 10, jitter: -0.1 }),
     RangeError,
     'retries.backoff({ jitter }): expected 0 <= jitter < 1, got -0.1',
+  ],
+  [
+    'rampUp(null)',
+    () => permits.rampUp(null as never),
+    TypeError,
+    'permits.rampUp(options): expected an options object, got null',
+  ],
+  [
+    'backoff([])',
+    () => retries.backoff([] as never),
+    TypeError,
+    'retries.backoff(options): expected an options object, got an array of length 0',
+  ],
+  [
+    'count(10n)',
+    () => windows.count(10n as never),
+    TypeError,
+    'windows.count(size): expected an integer > 0, got 10n',
+  ],
+  [
+    'config.onError',
+    () => new CircuitBreaker({ onError: 'log' as never }),
+    TypeError,
+    'CircuitBreaker config.onError: expected a function, got "log"',
+  ],
+  [
+    'config.random',
+    () => new CircuitBreaker({ random: 0.5 as never }),
+    TypeError,
+    'CircuitBreaker config.random: expected a function, got 0.5',
+  ],
+  [
+    'slowThresholds',
+    () => new CircuitBreaker({ tripper: { trips: () => false, slowThresholds: [0] } }),
+    TypeError,
+    'CircuitBreaker config.tripper.slowThresholds: expected an array of numbers > 0',
   ],
   [
     'random(1.1)',

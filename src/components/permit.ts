@@ -54,9 +54,7 @@ export interface RampUpOptions {
  */
 function rampUp(options: RampUpOptions): Permit {
   const where = 'permits.rampUp';
-  if (options === null || typeof options !== 'object') {
-    check.options<RampUpOptions>(`${where}(options)`, options ?? null);
-  }
+  check.requiredOptions<RampUpOptions>(`${where}(options)`, options);
   const initial = check.ratio(`${where}({ initial })`, options.initial);
   const final = check.probability(`${where}({ final })`, options.final);
   if (final < initial) {

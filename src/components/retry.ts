@@ -82,9 +82,7 @@ export interface BackoffOptions extends JitterOptions {
  */
 function backoff(options: BackoffOptions): Retry {
   const where = 'retries.backoff';
-  if (options === null || typeof options !== 'object') {
-    check.options<BackoffOptions>(`${where}(options)`, options ?? null);
-  }
+  check.requiredOptions<BackoffOptions>(`${where}(options)`, options);
   const initial = check.positiveDuration(`${where}({ initial })`, options.initial);
   const multiplier = check.greaterThan(`${where}({ multiplier })`, 1, options.multiplier ?? 2);
   const max = check.atLeast(`${where}({ max })`, initial, 'initial', options.max ?? 300_000);

@@ -129,6 +129,14 @@ export function options<T extends object>(where: string, value: unknown): Partia
   return value as Partial<T>;
 }
 
+/** A plain options object that must be given. */
+export function requiredOptions<T extends object>(where: string, value: unknown): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(TypeError, where, 'an options object', value);
+  }
+  return value as T;
+}
+
 /** A non-empty string. */
 export function name(where: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0)

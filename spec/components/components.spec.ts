@@ -95,6 +95,12 @@ describe('trippers', () => {
     expect(trippers.failureStreak(3).trips(context({}, { consecutiveFailures: 2 }))).toBe(false);
   });
 
+  test('slowRate counts no slow call when the metrics hold none for its threshold', () => {
+    expect(trippers.slowRate(0.1, 300).trips(context({ totalCount: 4, slowCounts: {} }))).toBe(
+      false,
+    );
+  });
+
   test('closed and halfOpened test the state', () => {
     const states: State[] = ['closed', 'half_open'];
     expect(states.map((state) => trippers.closed().trips(context({}, { state })))).toEqual([

@@ -199,6 +199,26 @@ describe('a consumer that leaves while a synchronous source is still emitting', 
     });
   });
 
+  test('a source that ignores closed and keeps notifying changes nothing after the consumer left', () => {
+    const breaker = new CircuitBreaker();
+    const events = eventsOf(breaker);
+    const careless = new Observable<number>((s) => {
+      s.next(1);
+      s.next(2);
+      s.error(new Error('too late'));
+      s.complete();
+    });
+    const seen: unknown[] = [];
+    const sub = careless.pipe(circuitBreaker(breaker), take(1)).subscribe({
+      next: (v) => seen.push(v),
+      error: (e: unknown) => seen.push(e),
+      complete: () => seen.push('complete'),
+    });
+    sub.unsubscribe();
+    expect(seen).toEqual([1, 'complete']);
+    expect(events).toEqual(['success']);
+  });
+
   test('a never-ending synchronous source is cut short by take(1)', () => {
     const breaker = new CircuitBreaker();
     let produced = 0;

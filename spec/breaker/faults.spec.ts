@@ -1,7 +1,7 @@
 /**
  * SPEC 2.8: user code that throws never breaks the breaker.
  */
-import { of, throwError } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import {
   CallNotPermittedError,
   CircuitBreaker,
@@ -208,7 +208,8 @@ describe('user code that throws (SPEC 2.8)', () => {
   test('an isResult predicate that throws counts the value as a result and is reported', () => {
     const { faults, onError } = collecting();
     const b = new CircuitBreaker({ onError });
-    const sub = of(1)
+    // A value and no completion: only a value taken as the result makes the unsubscribe a success.
+    const sub = new Observable<number>((o) => o.next(1))
       .pipe(
         circuitBreaker(b, {
           isResult: () => {

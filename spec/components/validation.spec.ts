@@ -341,6 +341,18 @@ const cases: Case[] = [
     'circuitBreaker(breaker): expected a CircuitBreaker or a config object, got null',
   ],
   [
+    'operator target string',
+    () => circuitBreaker('payments' as never),
+    TypeError,
+    'circuitBreaker(breaker): expected a CircuitBreaker or a config object, got "payments"',
+  ],
+  [
+    'operator isResult',
+    () => circuitBreaker({}, { isResult: true as never }),
+    TypeError,
+    'circuitBreaker(breaker, options).isResult: expected a function, got true',
+  ],
+  [
     'operator successOn',
     () => circuitBreaker({}, { successOn: 'first' as never }),
     TypeError,

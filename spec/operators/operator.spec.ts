@@ -156,6 +156,20 @@ describe('circuitBreaker operator', () => {
     expect(circuitBreaker(shared).breaker).toBe(shared);
   });
 
+  test('takes a breaker from a second copy of the package (ESM and CommonJS side by side) as a breaker', () => {
+    let Other!: typeof CircuitBreaker;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Other = (require('../../src') as { CircuitBreaker: typeof CircuitBreaker }).CircuitBreaker;
+    });
+    expect(Other).not.toBe(CircuitBreaker);
+    const foreign = new Other({ name: 'foreign' });
+    const operator = circuitBreaker(foreign);
+    expect(operator.breaker).toBe(foreign);
+    of(1).pipe(operator).subscribe();
+    expect(foreign.info().metrics.totalCount).toBe(1);
+  });
+
   test('protect(source) is from(source).pipe(circuitBreaker(this))', async () => {
     const breaker = new CircuitBreaker();
     const events = eventsOf(breaker);

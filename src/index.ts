@@ -3,7 +3,11 @@
  *
  * @packageDocumentation
  */
-export { CircuitBreaker, type CircuitBreakerInfo } from './breaker/circuit-breaker';
+export {
+  CircuitBreaker,
+  isCircuitBreaker,
+  type CircuitBreakerInfo,
+} from './breaker/circuit-breaker';
 export type { CircuitBreakerConfig, FaultContext, FaultSource } from './breaker/config';
 export type {
   BreakerEvent,
@@ -50,4 +54,5 @@ export {
   type CircuitBreakerOptions,
 } from './operators/circuit-breaker';
 export { BreakerRegistry, type BreakerRegistryOptions } from './registry/breaker-registry';
+export { eachBreaker, isBreakerRegistry } from './registry/each-breaker';
 export { STATES, type State, type Transition } from './state/state';

@@ -1,6 +1,10 @@
+import { Subscription } from 'rxjs';
 import {
   BreakerRegistry,
   CircuitBreaker,
+  eachBreaker,
+  isBreakerRegistry,
+  isCircuitBreaker,
   permits,
   retries,
   trippers,
@@ -102,5 +106,50 @@ describe('BreakerRegistry', () => {
   test('a name in configs that holds a name field still takes the key as its name', () => {
     const r = new BreakerRegistry({ configs: { real: { name: 'other' } } });
     expect(r.get('real').name).toBe('real');
+  });
+});
+
+describe('eachBreaker, isCircuitBreaker, isBreakerRegistry', () => {
+  test('attaches to one breaker, or to every breaker of a registry, present and future, until unsubscribed', () => {
+    const r = registry();
+    r.get('a');
+    const attached: string[] = [];
+    const ended: string[] = [];
+    const sub = eachBreaker(r, (b) => {
+      attached.push(b.name);
+      return new Subscription(() => ended.push(b.name));
+    });
+    r.get('b');
+    r.get('a');
+    expect(attached).toEqual(['a', 'b']);
+    sub.unsubscribe();
+    r.get('c');
+    expect(attached).toEqual(['a', 'b']);
+    expect(ended).toEqual(['a', 'b']);
+
+    const single = new CircuitBreaker({ name: 'solo' });
+    eachBreaker(single, (b) => (attached.push(b.name), Subscription.EMPTY));
+    expect(attached).toEqual(['a', 'b', 'solo']);
+  });
+
+  test('names the caller when the target is neither', () => {
+    expect(() => eachBreaker({} as never, () => Subscription.EMPTY, 'metrics(target)')).toThrow(
+      new TypeError(
+        'metrics(target): expected a CircuitBreaker or a BreakerRegistry, got an object',
+      ),
+    );
+  });
+
+  test('the guards tell breakers and registries apart', () => {
+    const b = new CircuitBreaker();
+    const r = new BreakerRegistry();
+    expect([b, r, {}, null, 'x'].map(isCircuitBreaker)).toEqual([true, false, false, false, false]);
+    expect([b, r, {}, null, 'x'].map(isBreakerRegistry)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -573,6 +573,22 @@ export class CircuitBreaker {
   }
 }
 
+/**
+ * Whether `value` is a {@link CircuitBreaker}, made by this copy of the package or by another (an
+ * ES module and a CommonJS copy side by side).
+ *
+ * @param value Anything.
+ * @return `true` for a breaker.
+ */
+export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
+  return (
+    value instanceof CircuitBreaker ||
+    (value !== null &&
+      typeof value === 'object' &&
+      typeof (value as CircuitBreaker)._acquire === 'function')
+  );
+}
+
 function slowThresholdsOf(tripper: {
   readonly slowThresholds?: readonly number[];
 }): readonly number[] {

@@ -14,7 +14,14 @@ import {
   type ObservableResult,
 } from '@opentelemetry/api';
 import { Subscription } from 'rxjs';
-import { STATES, type BreakerRegistry, type CircuitBreaker } from 'rxjs-fluxgate';
+import {
+  STATES,
+  eachBreaker,
+  isBreakerRegistry,
+  isCircuitBreaker,
+  type BreakerRegistry,
+  type CircuitBreaker,
+} from 'rxjs-fluxgate';
 import { VERSION } from './version';
 
 /** Options of {@link openTelemetryMetrics}. */
@@ -120,7 +127,7 @@ export function openTelemetryMetrics(
   ) {
     throw new TypeError(`${where}: expected options.meter to be an OpenTelemetry Meter`);
   }
-  if (!isBreaker(target) && !isRegistry(target)) {
+  if (!isCircuitBreaker(target) && !isBreakerRegistry(target)) {
     throw new TypeError(`${where}: expected target to be a CircuitBreaker or a BreakerRegistry`);
   }
   if (meter instanceof NoopMeter) return new Subscription();
@@ -203,45 +210,4 @@ function attach(instruments: Instruments, breaker: CircuitBreaker): Subscription
       instruments.attached.delete(breaker);
     }
   });
-}
-
-/** Runs `attachOne` for a breaker, or for every breaker of a registry as it appears. */
-function eachBreaker(
-  target: CircuitBreaker | BreakerRegistry,
-  attachOne: (breaker: CircuitBreaker) => Subscription,
-): Subscription {
-  if (isBreaker(target)) return attachOne(target);
-  const all = new Subscription();
-  const seen = new Set<string>();
-  all.add(
-    target.states$.subscribe((states) => {
-      for (const name of Object.keys(states)) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        all.add(attachOne(target.get(name)));
-      }
-    }),
-  );
-  return all;
-}
-
-function isBreaker(value: unknown): value is CircuitBreaker {
-  const v = value as Partial<CircuitBreaker> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.info === 'function' &&
-    typeof v.events$?.subscribe === 'function' &&
-    typeof v.transitions$?.subscribe === 'function'
-  );
-}
-
-function isRegistry(value: unknown): value is BreakerRegistry {
-  const v = value as Partial<BreakerRegistry> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.get === 'function' &&
-    typeof v.states$?.subscribe === 'function'
-  );
 }

@@ -7,7 +7,7 @@ import {
   type Observer,
   type Subscriber,
 } from 'rxjs';
-import { CircuitBreaker, PASS_THROUGH } from '../breaker/circuit-breaker';
+import { CircuitBreaker, PASS_THROUGH, isCircuitBreaker } from '../breaker/circuit-breaker';
 import type { CircuitBreakerConfig } from '../breaker/config';
 import * as check from '../internal/validate';
 
@@ -45,15 +45,6 @@ export interface CircuitBreakerOperator<F = never> {
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['fallback', 'successOn', 'isResult']);
-
-function isBreaker(value: unknown): value is CircuitBreaker {
-  return (
-    value instanceof CircuitBreaker ||
-    (value !== null &&
-      typeof value === 'object' &&
-      typeof (value as CircuitBreaker)._acquire === 'function')
-  );
-}
 
 /**
  * Protects an observable with a circuit breaker: each subscription is one call.
@@ -97,7 +88,7 @@ export function circuitBreaker<O extends ObservableInput<unknown> = Observable<n
       `circuitBreaker(breaker): expected a CircuitBreaker or a config object, got ${check.describe(target)}`,
     );
   }
-  const breaker = isBreaker(target) ? target : new CircuitBreaker(target);
+  const breaker = isCircuitBreaker(target) ? target : new CircuitBreaker(target);
   const opts = check.options<CircuitBreakerOptions<O>>(where, options);
   for (const key of Object.keys(opts)) {
     if (!OPTION_KEYS.has(key)) {

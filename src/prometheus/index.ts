@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry } from 'prom-client';
 import { Subscription } from 'rxjs';
-import { STATES, type BreakerRegistry, type CircuitBreaker } from 'rxjs-fluxgate';
+import { STATES, eachBreaker, type BreakerRegistry, type CircuitBreaker } from 'rxjs-fluxgate';
 
 /** Options of {@link prometheusMetrics}. */
 export interface PrometheusMetricsOptions {
@@ -111,7 +111,7 @@ export function prometheusMetrics(
 ): Subscription {
   const opts = checkOptions(options);
   const set = metricSetFor(opts.registry, opts.prefix, opts.buckets);
-  return eachBreaker(target, (breaker) => attach(set, breaker));
+  return eachBreaker(target, (breaker) => attach(set, breaker), 'prometheusMetrics(target)');
 }
 
 interface CheckedOptions {
@@ -330,50 +330,4 @@ function attach(set: MetricSet, breaker: CircuitBreaker): Subscription {
       }
     }
   });
-}
-
-/** Runs `attach` for a breaker, or for every breaker of a registry as it appears. */
-function eachBreaker(
-  target: CircuitBreaker | BreakerRegistry,
-  attachOne: (breaker: CircuitBreaker) => Subscription,
-): Subscription {
-  if (isBreaker(target)) return attachOne(target);
-  if (!isRegistry(target)) {
-    throw new TypeError(
-      'prometheusMetrics(target): expected a CircuitBreaker or a BreakerRegistry',
-    );
-  }
-  const all = new Subscription();
-  const seen = new Set<string>();
-  all.add(
-    target.states$.subscribe((states) => {
-      for (const name of Object.keys(states)) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        all.add(attachOne(target.get(name)));
-      }
-    }),
-  );
-  return all;
-}
-
-function isBreaker(value: unknown): value is CircuitBreaker {
-  const v = value as Partial<CircuitBreaker> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.info === 'function' &&
-    typeof v.events$?.subscribe === 'function' &&
-    typeof v.state$?.subscribe === 'function'
-  );
-}
-
-function isRegistry(value: unknown): value is BreakerRegistry {
-  const v = value as Partial<BreakerRegistry> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.get === 'function' &&
-    typeof v.states$?.subscribe === 'function'
-  );
 }

@@ -124,29 +124,41 @@ const tripperArb: fc.Arbitrary<TripperSpec> = fc.letrec<{ t: TripperSpec }>((tie
   ),
 })).t;
 
-const retryArb: fc.Arbitrary<RetrySpec> = fc.oneof(
-  fc.constant({ kind: 'always' as const }),
-  fc.constant({ kind: 'never' as const }),
-  fc.record({
-    kind: fc.constant('cooldown' as const),
-    ms: fc.integer({ min: 1, max: 2000 }),
-    jitter,
-  }),
-  fc
-    .record({
-      initial: fc.integer({ min: 1, max: 500 }),
-      multiplier: fc.constantFrom(1.5, 2, 3),
-      extra: fc.integer({ min: 0, max: 3000 }),
+/** Retries with waits up to the given bounds; `never` only when the sequence may stay open. */
+function retryArbitrary(bounds: {
+  cooldown: number;
+  initial: number;
+  extra: number;
+  never: boolean;
+}): fc.Arbitrary<RetrySpec> {
+  const finite: fc.Arbitrary<RetrySpec>[] = [
+    fc.constant({ kind: 'always' as const }),
+    fc.record({
+      kind: fc.constant('cooldown' as const),
+      ms: fc.integer({ min: 1, max: bounds.cooldown }),
       jitter,
-    })
-    .map(({ initial, multiplier, extra, jitter: j }) => ({
-      kind: 'backoff' as const,
-      initial,
-      multiplier,
-      max: initial + extra,
-      jitter: j,
-    })),
-);
+    }),
+    fc
+      .record({
+        initial: fc.integer({ min: 1, max: bounds.initial }),
+        multiplier: fc.constantFrom(1.5, 2, 3),
+        extra: fc.integer({ min: 0, max: bounds.extra }),
+        jitter,
+      })
+      .map(({ initial, multiplier, extra, jitter: j }) => ({
+        kind: 'backoff' as const,
+        initial,
+        multiplier,
+        max: initial + extra,
+        jitter: j,
+      })),
+  ];
+  return bounds.never
+    ? fc.oneof(finite[0]!, fc.constant({ kind: 'never' as const }), ...finite.slice(1))
+    : fc.oneof(...finite);
+}
+
+const retryArb = retryArbitrary({ cooldown: 2000, initial: 500, extra: 3000, never: true });
 
 const permitArb: fc.Arbitrary<PermitSpec> = fc.oneof(
   fc.constant({ kind: 'all' as const }),
@@ -303,28 +315,7 @@ export const probingSpecArb: fc.Arbitrary<BreakerSpec> = fc.record({
       }),
     }),
   ),
-  retry: fc.oneof(
-    fc.constant({ kind: 'always' as const }),
-    fc.record({
-      kind: fc.constant('cooldown' as const),
-      ms: fc.integer({ min: 1, max: 300 }),
-      jitter,
-    }),
-    fc
-      .record({
-        initial: fc.integer({ min: 1, max: 100 }),
-        multiplier: fc.constantFrom(1.5, 2, 3),
-        extra: fc.integer({ min: 0, max: 1000 }),
-        jitter,
-      })
-      .map(({ initial, multiplier, extra, jitter: j }) => ({
-        kind: 'backoff' as const,
-        initial,
-        multiplier,
-        max: initial + extra,
-        jitter: j,
-      })),
-  ),
+  retry: retryArbitrary({ cooldown: 300, initial: 100, extra: 1000, never: false }),
   permit: permitArb,
   maxHalfOpenCalls: fc.integer({ min: 1, max: 3 }),
   maxHalfOpenDuration: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 1000 })),

@@ -55,4 +55,4 @@ export {
 } from './operators/circuit-breaker';
 export { BreakerRegistry, type BreakerRegistryOptions } from './registry/breaker-registry';
 export { eachBreaker, isBreakerRegistry } from './registry/each-breaker';
-export { STATES, type State, type Transition } from './state/state';
+export { STATES, type State, type Transition, type TransitionOrigin } from './state/state';

@@ -208,9 +208,9 @@ describe('listeners.log', () => {
       warn: (m: string) => lines.push(`warn ${m}`),
     };
     const log = listeners.log({ logger, levels: { half_open: 'warn' } });
-    void log({ name: 'payment_api', from: 'closed', to: 'open', at: 1 });
-    void log({ name: 'payment_api', from: 'open', to: 'half_open', at: 2 });
-    void log({ name: 'payment_api', from: 'half_open', to: 'closed', at: 3 });
+    void log({ name: 'payment_api', from: 'closed', to: 'open', at: 1, origin: 'local' });
+    void log({ name: 'payment_api', from: 'open', to: 'half_open', at: 2, origin: 'local' });
+    void log({ name: 'payment_api', from: 'half_open', to: 'closed', at: 3, origin: 'local' });
     expect(lines).toEqual([
       "warn Circuit breaker 'payment_api': closed -> open",
       "warn Circuit breaker 'payment_api': open -> half_open",
@@ -229,14 +229,14 @@ describe('listeners.log', () => {
     };
     void listeners
       .log({ logger })
-      .call(undefined, { name: 'x', from: 'open', to: 'closed', at: 0 });
+      .call(undefined, { name: 'x', from: 'open', to: 'closed', at: 0, origin: 'local' });
     expect(seen).toEqual(["svc: Circuit breaker 'x': open -> closed"]);
   });
 
   test('defaults to console', () => {
     const spy = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      void listeners.log()({ name: 'c', from: 'closed', to: 'forced_open', at: 0 });
+      void listeners.log()({ name: 'c', from: 'closed', to: 'forced_open', at: 0, origin: 'local' });
       expect(spy).toHaveBeenCalledWith("Circuit breaker 'c': closed -> forced_open");
     } finally {
       spy.mockRestore();

@@ -10,8 +10,8 @@ import type { Metrics, WindowStore } from '../components/window';
 import { CallNotPermittedError } from '../errors';
 import { circuitBreaker } from '../operators/circuit-breaker';
 import { initialSnapshot, type BreakerSnapshot } from '../state/snapshot';
-import type { State, Transition } from '../state/state';
-import { memoryStore, type StateStore } from '../state/store';
+import type { State, Transition, TransitionOrigin } from '../state/state';
+import { memoryStore, type StoreSession } from '../state/store';
 import { advance, clearsStreak, type TransitionKind } from '../state/transitions';
 import {
   resolveConfig,
@@ -87,7 +87,7 @@ export class CircuitBreaker {
   readonly name: string;
 
   private readonly config: ResolvedConfig;
-  private readonly store: StateStore;
+  private readonly store: StoreSession;
   private readonly window: WindowStore;
   // The streams are made on first use, so a breaker nobody watches holds none of them.
   private stateSubject: BehaviorSubject<State> | undefined;
@@ -102,7 +102,6 @@ export class CircuitBreaker {
   private readonly context: { state: State; metrics: Metrics; consecutiveFailures: number };
   private readonly thresholds: readonly number[];
   private streak = 0;
-  private trials = 0;
   private notPermitted = 0;
   private readonly pending: Transition[] = [];
   private draining = false;
@@ -116,7 +115,15 @@ export class CircuitBreaker {
     this.name = this.config.name;
     this.thresholds = slowThresholdsOf(this.config.tripper);
     this.window = this.config.window.create(this.thresholds);
-    this.store = memoryStore(initialSnapshot(this.now()));
+    this.store = memoryStore().connect({
+      name: this.name,
+      initial: initialSnapshot(this.now()),
+      maxHalfOpenCalls: this.config.maxHalfOpenCalls,
+      maxHalfOpenDuration: this.config.maxHalfOpenDuration,
+      now: () => this.now(),
+      changed: (snapshot, origin) => this.announce(snapshot, origin),
+      report: (error) => this._report('store', error),
+    });
     const slowCounts: Record<number, number> = {};
     for (const t of this.thresholds) slowCounts[t] = 0;
     this.metrics = {
@@ -324,10 +331,9 @@ export class CircuitBreaker {
         this.moveTo('open', now, 'automatic');
         continue;
       }
-      if (this.trials >= this.config.maxHalfOpenCalls || !this.permits(now - s.changedAt)) {
+      if (!this.permits(now - s.changedAt) || !this.store.acquireTrial(s.generation)) {
         return this.reject(s, now);
       }
-      this.trials++;
       return s.generation;
     }
   }
@@ -339,7 +345,7 @@ export class CircuitBreaker {
     const s = this.store.read();
     const current = generation === s.generation;
     if (current) {
-      if (s.state === 'half_open') this.trials--;
+      if (s.state === 'half_open') this.store.releaseTrial(generation);
       this.streak = 0;
       this.record(now, false, duration);
     }
@@ -357,7 +363,7 @@ export class CircuitBreaker {
     const s = this.store.read();
     const current = generation === s.generation;
     if (current) {
-      if (s.state === 'half_open') this.trials--;
+      if (s.state === 'half_open') this.store.releaseTrial(generation);
       if (tracked) {
         this.streak++;
         this.record(now, true, duration);
@@ -376,7 +382,7 @@ export class CircuitBreaker {
   /** Records that a call admitted in `generation` was cancelled before any value. @internal */
   _cancel(generation: number): void {
     const s = this.store.read();
-    if (generation === s.generation && s.state === 'half_open') this.trials--;
+    if (generation === s.generation && s.state === 'half_open') this.store.releaseTrial(generation);
     if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'cancelled', name: this.name, at: this.now() });
     }
@@ -513,13 +519,30 @@ export class CircuitBreaker {
 
   /** Makes a transition through the table, then tells `state$`, the listeners and `transitions$`. */
   private moveTo(to: State, now: number, kind: TransitionKind): void {
-    const current = this.store.read();
-    this.store.write(advance(current, to, now, kind, (reopens) => this.retryWait(reopens)));
+    const next = advance(this.store.read(), to, now, kind, (reopens) => this.retryWait(reopens));
+    this.enter(next);
+    this.store.write(next);
+  }
+
+  /** What entering a snapshot's state does besides the snapshot itself (SPEC rule 2.6). */
+  private enter(next: BreakerSnapshot): void {
     this.clearWindow();
-    this.trials = 0;
     this.notPermitted = 0;
-    if (clearsStreak(to)) this.streak = 0;
-    this.pending.push({ name: this.name, from: current.state, to, at: now });
+    if (clearsStreak(next.state)) this.streak = 0;
+  }
+
+  /** Queues the transition to `snapshot` for `state$`, the listeners and `transitions$`. */
+  private announce(snapshot: BreakerSnapshot, origin: TransitionOrigin): void {
+    if (origin === 'remote') this.enter(snapshot);
+    const from = this.pending.at(-1)?.to ?? this.delivered;
+    if (from === snapshot.state) return;
+    this.pending.push({
+      name: this.name,
+      from,
+      to: snapshot.state,
+      at: snapshot.changedAt,
+      origin,
+    });
     if (!this.draining) this.drain();
   }
 

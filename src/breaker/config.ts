@@ -9,7 +9,7 @@ import * as check from '../internal/validate';
 
 /** Which piece of user code threw, as reported to `onError`. */
 export type FaultSource =
-  'listener' | 'tracker' | 'tripper' | 'retry' | 'permit' | 'window' | 'isResult';
+  'listener' | 'tracker' | 'tripper' | 'retry' | 'permit' | 'window' | 'isResult' | 'store';
 
 /** What `onError` is told besides the error. */
 export interface FaultContext {

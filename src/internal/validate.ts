@@ -120,21 +120,47 @@ export function withMethods<T>(
   return value as T;
 }
 
-/** A plain options object, or `undefined`. */
-export function options<T extends object>(where: string, value: unknown): Partial<T> {
+/**
+ * A plain options object, or `undefined` (read as `{}`). With `keys`, any other own key is a
+ * `TypeError` that names it and the keys allowed, so a misspelt option (`multipler`) fails loudly
+ * instead of being ignored.
+ */
+export function options<T extends object>(
+  where: string,
+  value: unknown,
+  keys?: readonly string[],
+): Partial<T> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    fail(TypeError, where, 'an options object', value);
-  }
-  return value as Partial<T>;
+  return requiredOptions<T>(where, value, keys);
 }
 
-/** A plain options object that must be given. */
-export function requiredOptions<T extends object>(where: string, value: unknown): T {
+/** A plain options object that must be given; `keys` as for {@link options}. */
+export function requiredOptions<T extends object>(
+  where: string,
+  value: unknown,
+  keys?: readonly string[],
+): T {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail(TypeError, where, 'an options object', value);
   }
+  if (keys !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) {
+        throw new TypeError(
+          `${where}: unknown option ${JSON.stringify(key)} (expected ${listOf(keys)})`,
+        );
+      }
+    }
+  }
   return value as T;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function listOf(keys: readonly string[]): string {
+  if (keys.length === 0) return 'no options';
+  return keys.length === 1
+    ? keys[0]!
+    : `${keys.slice(0, -1).join(', ')} or ${keys[keys.length - 1]!}`;
 }
 
 /** A non-empty string. */

@@ -30,4 +30,12 @@ export interface Transition {
   readonly to: State;
   /** When, in the breaker's scheduler time (ms). */
   readonly at: number;
+  /**
+   * `'local'` when this process made the transition (a call's outcome or a command here);
+   * `'remote'` when it was adopted from a store shared with other processes.
+   */
+  readonly origin: TransitionOrigin;
 }
+
+/** Where a {@link Transition} was made: here, or in another process sharing the store. */
+export type TransitionOrigin = 'local' | 'remote';

@@ -127,7 +127,9 @@ describe('transitions (SPEC 2.6)', () => {
     fail(breaker);
     clock.advance(7);
     fail(breaker);
-    expect(transitions).toEqual([{ name: 'b', from: 'closed', to: 'open', at: 7, origin: 'local' }]);
+    expect(transitions).toEqual([
+      { name: 'b', from: 'closed', to: 'open', at: 7, origin: 'local' },
+    ]);
     expect(breaker.info()).toMatchObject({
       state: 'open',
       changedAt: 7,

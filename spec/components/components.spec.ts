@@ -236,7 +236,13 @@ describe('listeners.log', () => {
   test('defaults to console', () => {
     const spy = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      void listeners.log()({ name: 'c', from: 'closed', to: 'forced_open', at: 0, origin: 'local' });
+      void listeners.log()({
+        name: 'c',
+        from: 'closed',
+        to: 'forced_open',
+        at: 0,
+        origin: 'local',
+      });
       expect(spy).toHaveBeenCalledWith("Circuit breaker 'c': closed -> forced_open");
     } finally {
       spy.mockRestore();

@@ -349,7 +349,13 @@ describe('slackListener with a WebClient', () => {
       else json(res, 200, { ok: true, ts: `1.${++nextTs}` });
     };
     const slack = slackListener({ client: clientFor(server), channel: 'C1', timeout: 1000 });
-    const t = (i: number): Transition => ({ name: `b${i}`, from: 'closed', to: 'open', at: 0, origin: 'local' });
+    const t = (i: number): Transition => ({
+      name: `b${i}`,
+      from: 'closed',
+      to: 'open',
+      at: 0,
+      origin: 'local',
+    });
     // Message 0 is sent (and hangs); 1..60 wait: 50 fit, so 1..10 are dropped.
     const outcomes = Array.from({ length: 61 }, (_, i) => slack(t(i)) as Promise<void>).map((p) =>
       p.then(
@@ -485,7 +491,13 @@ describe('slackListener while Slack never answers', () => {
       },
     };
     const slack = slackListener({ client, channel: 'C1', timeout: 100 });
-    const t = (i: number): Transition => ({ name: `b${i}`, from: 'closed', to: 'open', at: 0, origin: 'local' });
+    const t = (i: number): Transition => ({
+      name: `b${i}`,
+      from: 'closed',
+      to: 'open',
+      at: 0,
+      origin: 'local',
+    });
     const outcomes = [0, 1, 2, 3].map((i) => (slack(t(i)) as Promise<void>).catch((e) => e));
     expect(sent).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(30_000); // the limit: 12 x timeout, at least 30 s

@@ -55,4 +55,6 @@ export {
 } from './operators/circuit-breaker';
 export { BreakerRegistry, type BreakerRegistryOptions } from './registry/breaker-registry';
 export { eachBreaker, isBreakerRegistry } from './registry/each-breaker';
+export type { BreakerSnapshot } from './state/snapshot';
 export { STATES, type State, type Transition, type TransitionOrigin } from './state/state';
+export { memoryStore, type StateStore, type StoreClient, type StoreSession } from './state/store';

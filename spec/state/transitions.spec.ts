@@ -15,12 +15,26 @@ describe('the transition table', () => {
     ]);
   });
 
-  test('manual commands reach closed, disabled, metrics_only and forced_open from any other state', () => {
+  test('manual commands reach every state but half_open from any other state; openFor may repeat open', () => {
     for (const from of STATES) {
       expect(STATES.filter((to) => isAllowed(from, to, 'manual'))).toEqual(
-        ['closed', 'metrics_only', 'disabled', 'forced_open'].filter((to) => to !== from),
+        ['closed', 'open', 'metrics_only', 'disabled', 'forced_open'].filter(
+          (to) => to !== from || to === 'open',
+        ),
       );
     }
+  });
+
+  test('a manual open from half_open is no reopen; an automatic one is', () => {
+    const half = {
+      state: 'half_open',
+      changedAt: 0,
+      reopens: 2,
+      generation: 5,
+      retryWait: 0,
+    } as const;
+    expect(advance(half, 'open', 1, 'manual', () => 7)).toMatchObject({ reopens: 2, retryWait: 7 });
+    expect(advance(half, 'open', 1, 'automatic', () => 7)).toMatchObject({ reopens: 3 });
   });
 
   test('advance refuses anything the table does not allow', () => {

@@ -11,7 +11,7 @@ import { CallNotPermittedError } from '../errors';
 import { circuitBreaker } from '../operators/circuit-breaker';
 import { initialSnapshot, type BreakerSnapshot } from '../state/snapshot';
 import type { State, Transition, TransitionOrigin } from '../state/state';
-import { memoryStore, type StoreSession } from '../state/store';
+import type { StoreSession } from '../state/store';
 import { advance, clearsStreak, type TransitionKind } from '../state/transitions';
 import {
   resolveConfig,
@@ -20,6 +20,7 @@ import {
   type ResolvedConfig,
 } from './config';
 import type { BreakerEvent } from './events';
+import * as check from '../internal/validate';
 
 /** What {@link CircuitBreaker.info} reports. */
 export interface CircuitBreakerInfo {
@@ -104,6 +105,7 @@ export class CircuitBreaker {
   private streak = 0;
   private notPermitted = 0;
   private readonly pending: Transition[] = [];
+  private disposed = false;
   private draining = false;
 
   /**
@@ -115,7 +117,7 @@ export class CircuitBreaker {
     this.name = this.config.name;
     this.thresholds = slowThresholdsOf(this.config.tripper);
     this.window = this.config.window.create(this.thresholds);
-    this.store = memoryStore().connect({
+    this.store = this.config.store.connect({
       name: this.name,
       initial: initialSnapshot(this.now()),
       maxHalfOpenCalls: this.config.maxHalfOpenCalls,
@@ -291,6 +293,33 @@ export class CircuitBreaker {
   /** Moves to `forced_open`: every call is refused until another command. */
   forceOpen(): void {
     this.command('forced_open');
+  }
+
+  /**
+   * Moves to `open` now, from any state, for exactly `ms` (SPEC rule 6.2): `retryAfter` counts
+   * down from `ms`, then the breaker probes as usual; later openings use the retry policy again.
+   * While already open it restarts the wait and, like any command to the current state, emits
+   * nothing. The answer to an HTTP `Retry-After`.
+   *
+   * @param ms The wait, finite and `> 0`.
+   * @throws RangeError or TypeError when `ms` is not a finite number `> 0`.
+   */
+  openFor(ms: number): void {
+    const wait = check.positiveDuration('CircuitBreaker.openFor(ms)', ms);
+    this.moveTo('open', this.now(), 'manual', () => wait);
+  }
+
+  /**
+   * Ends the breaker's streams (`state$`, `transitions$` and `events$` complete) and its store
+   * connection. A disposed breaker still judges calls, but schedules nothing and emits nothing.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.store.close();
+    this.stateSubject?.complete();
+    this.transitionSubject?.complete();
+    this.eventSubject?.complete();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -518,8 +547,13 @@ export class CircuitBreaker {
   }
 
   /** Makes a transition through the table, then tells `state$`, the listeners and `transitions$`. */
-  private moveTo(to: State, now: number, kind: TransitionKind): void {
-    const next = advance(this.store.read(), to, now, kind, (reopens) => this.retryWait(reopens));
+  private moveTo(
+    to: State,
+    now: number,
+    kind: TransitionKind,
+    wait: (reopens: number) => number = (reopens) => this.retryWait(reopens),
+  ): void {
+    const next = advance(this.store.read(), to, now, kind, wait);
     this.enter(next);
     this.store.write(next);
   }

@@ -6,6 +6,7 @@ import { trackers, type Tracker } from '../components/tracker';
 import { trippers, type Tripper } from '../components/tripper';
 import { windows, type Window } from '../components/window';
 import * as check from '../internal/validate';
+import { memoryStore, type StateStore } from '../state/store';
 
 /** Which piece of user code threw, as reported to `onError`. */
 export type FaultSource =
@@ -48,6 +49,11 @@ export interface CircuitBreakerConfig {
   readonly random?: () => number;
   /** Told of every error thrown by user code the breaker runs. Default: `console.error`. */
   readonly onError?: (error: unknown, context: FaultContext) => void;
+  /**
+   * Where the breaker's state lives. Default: in memory. `redisStore()` from
+   * `rxjs-fluxgate/redis` shares it with every breaker of the same name in other processes.
+   */
+  readonly store?: StateStore;
 }
 
 /** A config with every field filled in and checked. @internal */
@@ -64,6 +70,7 @@ export interface ResolvedConfig {
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly onError: ((error: unknown, context: FaultContext) => void) | undefined;
+  readonly store: StateStore;
 }
 
 const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
@@ -79,6 +86,7 @@ const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
   'scheduler',
   'random',
   'onError',
+  'store',
 ]);
 
 /** The built-in defaults, made once and shared: they are stateless descriptions. */
@@ -160,5 +168,9 @@ export function resolveConfig(config: CircuitBreakerConfig | undefined): Resolve
       c.onError === undefined
         ? undefined
         : check.func<(error: unknown, context: FaultContext) => void>(field('onError'), c.onError),
+    store:
+      c.store === undefined
+        ? memoryStore()
+        : check.withMethods<StateStore>(field('store'), 'a StateStore', ['connect'], c.store),
   };
 }

@@ -1,41 +1,72 @@
 import type { BreakerSnapshot } from './snapshot';
 import type { State } from './state';
 
-/**
- * The transitions the breaker makes by itself, from its calls' outcomes (SPEC rules 2.1 and 2.5).
- * Anything else is a manual command.
- */
-export const AUTOMATIC_TRANSITIONS: Readonly<Partial<Record<State, readonly State[]>>> =
-  Object.freeze({
-    closed: ['open'],
-    open: ['half_open'],
-    half_open: ['closed', 'open'],
-  });
-
-/** The states a manual command can move the breaker to, from any state. */
-export const MANUAL_TARGETS: readonly State[] = Object.freeze([
-  'closed',
-  'disabled',
-  'metrics_only',
-  'forced_open',
-]);
-
-/** How a transition was asked for. */
+/** How a transition was asked for: by a call's outcome or a timer, or by a command. */
 export type TransitionKind = 'automatic' | 'manual';
 
-/** Whether `kind` allows moving from `from` to `to`. */
-export function isAllowed(from: State, to: State, kind: TransitionKind): boolean {
-  if (from === to) return false;
-  if (kind === 'manual') return MANUAL_TARGETS.includes(to);
-  return AUTOMATIC_TRANSITIONS[from]?.includes(to) ?? false;
+/** One row of {@link TRANSITIONS}. */
+export interface TransitionRule {
+  /** The state left; `'any'` for every state but `to` itself. */
+  readonly from: State | 'any';
+  /** The state entered. */
+  readonly to: State;
+  /** Who may make it. */
+  readonly kind: TransitionKind;
+  /** When it happens, with the SPEC rule that says so. */
+  readonly when: string;
 }
 
 /**
- * The snapshot after a transition (SPEC rule 2.6): a new generation, `changedAt = at`,
- * `half_open -> open` adds one reopen, entering `closed` clears the reopens, and entering `open`
- * draws the retry wait for this opening from `retryWait(reopens)`.
+ * Every transition a breaker can make, and nothing else: {@link advance} refuses the rest.
+ * A command to the state the breaker is already in is no transition (it clears the window,
+ * SPEC rule 2.6), except `openFor` while open, which restarts the wait.
+ */
+export const TRANSITIONS: readonly TransitionRule[] = Object.freeze([
+  {
+    from: 'closed',
+    to: 'open',
+    kind: 'automatic',
+    when: 'the tripper trips after an outcome (2.5)',
+  },
+  {
+    from: 'open',
+    to: 'half_open',
+    kind: 'automatic',
+    when: 'the retry wait is over, at a call or at the autoHalfOpen timer (2.1, 6.4)',
+  },
+  {
+    from: 'half_open',
+    to: 'closed',
+    kind: 'automatic',
+    when: 'the trials decide for closing (2.5, 6.5)',
+  },
+  {
+    from: 'half_open',
+    to: 'open',
+    kind: 'automatic',
+    when: 'the trials decide for opening, or maxHalfOpenDuration has passed (2.1, 2.5, 6.5)',
+  },
+  { from: 'any', to: 'closed', kind: 'manual', when: 'reset()' },
+  { from: 'any', to: 'disabled', kind: 'manual', when: 'disable()' },
+  { from: 'any', to: 'metrics_only', kind: 'manual', when: 'metricsOnly()' },
+  { from: 'any', to: 'forced_open', kind: 'manual', when: 'forceOpen()' },
+  { from: 'any', to: 'open', kind: 'manual', when: 'openFor(ms) (6.2)' },
+  { from: 'open', to: 'open', kind: 'manual', when: 'openFor(ms) while open: a new wait (6.2)' },
+] satisfies TransitionRule[]);
+
+/** Whether the table has a row for `from -> to` made by `kind`. */
+export function isAllowed(from: State, to: State, kind: TransitionKind): boolean {
+  return TRANSITIONS.some(
+    (r) => r.kind === kind && r.to === to && (r.from === from || (r.from === 'any' && from !== to)),
+  );
+}
+
+/**
+ * The snapshot after a transition (SPEC rule 2.6): a new generation, `changedAt = at`, an
+ * automatic `half_open -> open` adds one reopen, entering `closed` clears the reopens, and
+ * entering `open` takes the wait for this opening from `retryWait(reopens)`.
  *
- * @throws Error when the transition table does not allow it (a bug in the caller, never user input).
+ * @throws Error when the table has no such row (a bug in the caller, never user input).
  */
 export function advance(
   current: BreakerSnapshot,
@@ -50,7 +81,7 @@ export function advance(
   const reopens =
     to === 'closed'
       ? 0
-      : current.state === 'half_open' && to === 'open'
+      : kind === 'automatic' && current.state === 'half_open' && to === 'open'
         ? current.reopens + 1
         : current.reopens;
   return {

@@ -21,6 +21,8 @@ const {
   takeUntil,
 } = require('rxjs');
 
+const { startFlakyServer } = require('./flaky-server');
+
 const fluxgate = loadPackage();
 const {
   CircuitBreaker,
@@ -75,27 +77,6 @@ function phase(elapsed) {
   return elapsed >= OUTAGE_FROM_MS && elapsed < OUTAGE_UNTIL_MS ? 'outage' : 'healthy';
 }
 
-/** Starts the flaky server on a free port of 127.0.0.1. */
-function startServer(elapsed) {
-  let outageRequests = 0;
-  const server = http.createServer((req, res) => {
-    const failing =
-      phase(elapsed()) === 'outage' && outageRequests++ % OUTAGE_OUT_OF < OUTAGE_FAILS;
-    // Healthy answers take 10-30 ms; failures come back at once, as an overloaded server's do.
-    setTimeout(
-      () => {
-        res.writeHead(failing ? 503 : 200, { 'content-type': 'text/plain' });
-        res.end(failing ? 'unavailable' : 'ok');
-      },
-      failing ? 1 : 10 + Math.floor(Math.random() * 20),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
 /**
  * One GET request as an observable: it emits the body and completes on a 2xx answer, errors on
  * any other status or a network error, and aborts the request when unsubscribed.
@@ -136,9 +117,12 @@ async function main() {
   let startedAt = Date.now();
   const elapsed = () => Date.now() - startedAt;
   const seconds = () => (elapsed() / 1000).toFixed(2).padStart(5);
-  const server = await startServer(elapsed);
-  const { port } = server.address();
-  const url = `http://127.0.0.1:${port}/`;
+  const backend = await startFlakyServer({
+    isOutage: () => phase(elapsed()) === 'outage',
+    fails: OUTAGE_FAILS,
+    outOf: OUTAGE_OUT_OF,
+  });
+  const { url } = backend;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   const path = ['closed'];
@@ -204,8 +188,7 @@ async function main() {
   });
 
   agent.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await backend.close();
 
   console.log(`\nTransitions: ${path.join(' -> ')}`);
   console.log(

@@ -7,7 +7,9 @@ export {
   CircuitBreaker,
   isCircuitBreaker,
   type CircuitBreakerInfo,
+  type ExecuteContext,
 } from './breaker/circuit-breaker';
+export type { SavedState } from './breaker/saved-state';
 export type { CircuitBreakerConfig, FaultContext, FaultSource } from './breaker/config';
 export type {
   BreakerEvent,

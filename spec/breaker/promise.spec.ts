@@ -89,7 +89,7 @@ describe('call(fn, ...args)', () => {
   test('a non-function is a TypeError', async () => {
     const { breaker } = setup();
     await expect(breaker.call(42 as unknown as () => number)).rejects.toThrow(
-      'CircuitBreaker.call(fn): expected a function, got number',
+      'CircuitBreaker.call(fn): expected a function, got 42',
     );
   });
 
@@ -126,7 +126,7 @@ describe('callWithFallback(fn, fallback, ...args)', () => {
   test('a non-function fn is a TypeError, not handed to the fallback', async () => {
     const { breaker } = setup();
     await expect(breaker.callWithFallback(42 as never, () => 'fallback')).rejects.toThrow(
-      'CircuitBreaker.callWithFallback(fn): expected a function, got number',
+      'CircuitBreaker.callWithFallback(fn): expected a function, got 42',
     );
   });
 

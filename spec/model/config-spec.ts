@@ -229,7 +229,12 @@ function buildRetry(r: RetrySpec): Retry {
     case 'cooldown':
       return retries.cooldown(r.ms, { jitter: r.jitter });
     case 'backoff':
-      return retries.backoff(r);
+      return retries.backoff({
+        initial: r.initial,
+        multiplier: r.multiplier,
+        max: r.max,
+        jitter: r.jitter,
+      });
   }
 }
 
@@ -240,7 +245,7 @@ function buildPermit(p: PermitSpec): Permit {
     case 'random':
       return permits.random(p.ratio);
     case 'rampUp':
-      return permits.rampUp(p);
+      return permits.rampUp({ initial: p.initial, final: p.final, duration: p.duration });
   }
 }
 

@@ -296,9 +296,10 @@ export class ReferenceModel {
 
   private reject(): RejectionView {
     this.notPermitted += 1;
+    // SPEC 6.6: whole milliseconds, rounded up, never negative.
     const retryAfter =
       this.state === 'open' && this.retryWait !== Infinity
-        ? this.changedAt + this.retryWait - this.now
+        ? Math.max(0, Math.ceil(this.changedAt + this.retryWait - this.now))
         : undefined;
     const error: RejectionView = { rejected: this.state, breakerName: this.name, retryAfter };
     this.events.push({ type: 'rejected', at: this.now, error });

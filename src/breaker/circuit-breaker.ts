@@ -5,14 +5,17 @@ import {
   distinctUntilChanged,
   from,
   type ObservableInput,
+  type Subscription,
 } from 'rxjs';
 import type { Metrics, WindowStore } from '../components/window';
 import { CallNotPermittedError } from '../errors';
-import { circuitBreaker } from '../operators/circuit-breaker';
+import * as check from '../internal/validate';
+import { passError, subscribeCall, type CallPlan } from '../operators/call';
 import { initialSnapshot, type BreakerSnapshot } from '../state/snapshot';
 import type { State, Transition, TransitionOrigin } from '../state/state';
 import type { StoreSession } from '../state/store';
 import { advance, clearsStreak, type TransitionKind } from '../state/transitions';
+import { Clock } from './clock';
 import {
   resolveConfig,
   type CircuitBreakerConfig,
@@ -20,7 +23,8 @@ import {
   type ResolvedConfig,
 } from './config';
 import type { BreakerEvent } from './events';
-import * as check from '../internal/validate';
+import { PASS_THROUGH } from './protocol';
+import { savedState, type SavedState } from './saved-state';
 
 /** What {@link CircuitBreaker.info} reports. */
 export interface CircuitBreakerInfo {
@@ -40,17 +44,20 @@ export interface CircuitBreakerInfo {
   readonly metrics: Metrics;
 }
 
-/**
- * What {@link CircuitBreaker._acquire} returns for a call in `disabled`: run it untouched.
- * @internal
- */
-export const PASS_THROUGH = -1;
+/** What {@link CircuitBreaker.execute} hands the function it runs. */
+export interface ExecuteContext {
+  /** Aborts when the caller's signal aborts: hand it to `fetch` and the like. */
+  readonly signal: AbortSignal;
+}
 
 /** The wait used when a custom retry throws or returns nonsense, so the breaker cannot stick open. */
 const FALLBACK_RETRY_WAIT = 60_000;
 
 /** How many transitions one admission may go through (listeners can issue commands) before it gives up. */
 const MAX_ADMISSION_STEPS = 4;
+
+/** The longest delay one timer can hold (2^31 - 1 ms); longer waits are scheduled in steps. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /** The mutable metrics object handed to the tripper; reused between evaluations. */
 interface LiveMetrics {
@@ -88,8 +95,10 @@ export class CircuitBreaker {
   readonly name: string;
 
   private readonly config: ResolvedConfig;
+  private readonly clock: Clock;
   private readonly store: StoreSession;
   private readonly window: WindowStore;
+  private readonly plan: CallPlan;
   // The streams are made on first use, so a breaker nobody watches holds none of them.
   private stateSubject: BehaviorSubject<State> | undefined;
   private stateStream: Observable<State> | undefined;
@@ -98,15 +107,19 @@ export class CircuitBreaker {
   private eventSubject: Subject<BreakerEvent> | undefined;
   private eventStream: Observable<BreakerEvent> | undefined;
   /** The last state delivered to `state$` (a stream made during a transition starts from it). */
-  private delivered: State = 'closed';
+  private delivered: State;
   private readonly metrics: LiveMetrics;
   private readonly context: { state: State; metrics: Metrics; consecutiveFailures: number };
   private readonly thresholds: readonly number[];
   private streak = 0;
   private notPermitted = 0;
+  /** Trial outcomes recorded in the current `half_open` (for `halfOpenTrials`). */
+  private trialOutcomes = 0;
   private readonly pending: Transition[] = [];
-  private disposed = false;
   private draining = false;
+  /** The `autoHalfOpen` move, while one is scheduled. */
+  private probe: Subscription | undefined;
+  private disposed = false;
 
   /**
    * @param config Every field is optional; see {@link CircuitBreakerConfig} for the defaults.
@@ -115,17 +128,28 @@ export class CircuitBreaker {
   constructor(config?: CircuitBreakerConfig) {
     this.config = resolveConfig(config);
     this.name = this.config.name;
+    this.clock = new Clock(this.config.scheduler, (error) => this._report('scheduler', error));
     this.thresholds = slowThresholdsOf(this.config.tripper);
     this.window = this.config.window.create(this.thresholds);
+    this.plan = { breaker: this, successOnValue: false, isResult: undefined, fail: passError };
+    const now = this.now();
+    const restored = this.config.initialState;
     this.store = this.config.store.connect({
       name: this.name,
-      initial: initialSnapshot(this.now()),
+      // A saved time ahead of this clock (another machine, a clock set back) would stretch the
+      // wait beyond what was drawn: it counts from now instead.
+      initial:
+        restored === undefined
+          ? initialSnapshot(now)
+          : { ...restored, changedAt: Math.min(restored.changedAt, now) },
       maxHalfOpenCalls: this.config.maxHalfOpenCalls,
       maxHalfOpenDuration: this.config.maxHalfOpenDuration,
       now: () => this.now(),
       changed: (snapshot, origin) => this.announce(snapshot, origin),
       report: (error) => this._report('store', error),
     });
+    const s = this.store.read();
+    this.delivered = s.state;
     const slowCounts: Record<number, number> = {};
     for (const t of this.thresholds) slowCounts[t] = 0;
     this.metrics = {
@@ -136,24 +160,25 @@ export class CircuitBreaker {
       avgDuration: null,
       slowCounts,
     };
-    this.context = { state: 'closed', metrics: this.metrics, consecutiveFailures: 0 };
+    this.context = { state: s.state, metrics: this.metrics, consecutiveFailures: 0 };
+    this.scheduleProbe(s);
   }
 
   /** The current state on subscribe, then every change (never the same state twice in a row). */
   get state$(): Observable<State> {
-    this.stateSubject ??= new BehaviorSubject<State>(this.delivered);
+    this.stateSubject ??= this.disposedSubject(new BehaviorSubject<State>(this.delivered));
     return (this.stateStream ??= this.stateSubject.pipe(distinctUntilChanged()));
   }
 
-  /** Every change of state, `{ name, from, to, at }`. */
+  /** Every change of state, `{ name, from, to, at, origin }`. */
   get transitions$(): Observable<Transition> {
-    this.transitionSubject ??= new Subject<Transition>();
+    this.transitionSubject ??= this.disposedSubject(new Subject<Transition>());
     return (this.transitionStream ??= this.transitionSubject.asObservable());
   }
 
   /** One event per call outcome (built only while someone subscribes). */
   get events$(): Observable<BreakerEvent> {
-    this.eventSubject ??= new Subject<BreakerEvent>();
+    this.eventSubject ??= this.disposedSubject(new Subject<BreakerEvent>());
     return (this.eventStream ??= this.eventSubject.asObservable());
   }
 
@@ -183,6 +208,26 @@ export class CircuitBreaker {
   }
 
   /**
+   * The breaker's state as a plain, JSON-safe object (SPEC rule 6.1), so `JSON.stringify(breaker)`
+   * works. Give it back as `initialState` to start a new breaker where this one is: an open
+   * breaker restored stays open until its wait ends. Windows are not saved.
+   *
+   * ## Example
+   * ```ts
+   * writeFileSync('breaker.json', JSON.stringify(breaker));
+   * // after a restart:
+   * const initialState = JSON.parse(readFileSync('breaker.json', 'utf8'));
+   * const restored = new CircuitBreaker({ name: 'payment_api', initialState });
+   * ```
+   *
+   * @return `{ version: 1, name, state, changedAt, reopens, generation, retryWait }`, with
+   *   `retryWait` `null` for an endless wait.
+   */
+  toJSON(): SavedState {
+    return savedState(this.name, this.store.read());
+  }
+
+  /**
    * Protects an observable input: the same as `from(source).pipe(circuitBreaker(this))`.
    * Each subscription to the result is one call. Pass a cold source (`defer(() => fetch(url))`),
    * not a promise that has already started.
@@ -191,7 +236,8 @@ export class CircuitBreaker {
    * @return The protected observable.
    */
   protect<T>(source: ObservableInput<T>): Observable<T> {
-    return from(source).pipe(circuitBreaker(this));
+    const input = from(source);
+    return new Observable<T>((subscriber) => subscribeCall(this.plan, input, subscriber));
   }
 
   /**
@@ -213,7 +259,7 @@ export class CircuitBreaker {
   ): Promise<Awaited<R>> {
     if (typeof fn !== 'function') {
       return Promise.reject(
-        new TypeError(`CircuitBreaker.call(fn): expected a function, got ${typeof fn}`),
+        new TypeError(`CircuitBreaker.call(fn): expected a function, got ${check.describe(fn)}`),
       );
     }
     const generation = this._acquire();
@@ -244,6 +290,88 @@ export class CircuitBreaker {
   }
 
   /**
+   * The promise path with cancellation (SPEC rule 6.3): runs `fn({ signal })` as one call. The
+   * `signal` handed to `fn` aborts when the caller's `signal` does; if that happens before `fn`
+   * settles, the call is cancelled (not recorded, a trial slot freed) and the promise rejects
+   * with the signal's `reason`. A signal already aborted rejects at once: nothing is called,
+   * refused or recorded.
+   *
+   * ## Example
+   * ```ts
+   * const controller = new AbortController();
+   * const user = breaker.execute(({ signal }) => fetch(`/users/${id}`, { signal }), controller.signal);
+   * controller.abort(); // user rejects with the abort reason; the call counts for nothing
+   * ```
+   *
+   * @param fn The function to call, given `{ signal }`.
+   * @param signal Aborts the call.
+   * @return What `fn` resolves to; rejects with `fn`'s error, a {@link CallNotPermittedError}, or
+   *   the signal's reason.
+   */
+  execute<R>(
+    fn: (context: ExecuteContext) => R | PromiseLike<R>,
+    signal?: AbortSignal,
+  ): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError(`CircuitBreaker.execute(fn): expected a function, got ${check.describe(fn)}`),
+      );
+    }
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(
+        new TypeError(
+          `CircuitBreaker.execute(fn, signal): expected an AbortSignal, got ${check.describe(signal)}`,
+        ),
+      );
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const generation = this._acquire();
+    if (typeof generation !== 'number') return Promise.reject(generation);
+    const inner = new AbortController();
+    const measured = generation !== PASS_THROUGH;
+    const startedAt = measured ? this.now() : 0;
+    return new Promise<Awaited<R>>((resolve, reject) => {
+      let settled = false;
+      const onAbort = (): void => {
+        if (settled) return;
+        settled = true;
+        if (measured) this._cancel(generation);
+        inner.abort(signal!.reason);
+        reject(signal!.reason);
+      };
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let result: R | PromiseLike<R>;
+      try {
+        result = fn({ signal: inner.signal });
+      } catch (error) {
+        settle(() => {
+          if (measured) this._error(generation, startedAt, error);
+          reject(error);
+        });
+        return;
+      }
+      Promise.resolve(result).then(
+        (value) =>
+          settle(() => {
+            if (measured) this._success(generation, startedAt);
+            resolve(value as Awaited<R>);
+          }),
+        (error: unknown) =>
+          settle(() => {
+            if (measured) this._error(generation, startedAt, error);
+            reject(error);
+          }),
+      );
+    });
+  }
+
+  /**
    * The promise path with a fallback: like {@link CircuitBreaker.call}, but any error the call ends
    * with (a refusal, a failure or an ignored error) is handed to `fallback`, after the outcome is
    * recorded.
@@ -260,12 +388,12 @@ export class CircuitBreaker {
   ): Promise<Awaited<R> | Awaited<F>> {
     if (typeof fn !== 'function') {
       throw new TypeError(
-        `CircuitBreaker.callWithFallback(fn): expected a function, got ${typeof fn}`,
+        `CircuitBreaker.callWithFallback(fn): expected a function, got ${check.describe(fn)}`,
       );
     }
     if (typeof fallback !== 'function') {
       throw new TypeError(
-        `CircuitBreaker.callWithFallback(fn, fallback): expected a function, got ${typeof fallback}`,
+        `CircuitBreaker.callWithFallback(fn, fallback): expected a function, got ${check.describe(fallback)}`,
       );
     }
     try {
@@ -306,16 +434,18 @@ export class CircuitBreaker {
    */
   openFor(ms: number): void {
     const wait = check.positiveDuration('CircuitBreaker.openFor(ms)', ms);
-    this.moveTo('open', this.now(), 'manual', () => wait);
+    this.moveTo(this.store.read(), 'open', this.now(), 'manual', () => wait);
   }
 
   /**
-   * Ends the breaker's streams (`state$`, `transitions$` and `events$` complete) and its store
-   * connection. A disposed breaker still judges calls, but schedules nothing and emits nothing.
+   * Stops what the breaker runs on its own: the `autoHalfOpen` timer is cancelled for good, the
+   * store connection closed, and `state$`, `transitions$` and `events$` complete. A disposed
+   * breaker still judges calls, but schedules nothing more.
    */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.cancelProbe();
     this.store.close();
     this.stateSubject?.complete();
     this.transitionSubject?.complete();
@@ -325,9 +455,9 @@ export class CircuitBreaker {
   // ---------------------------------------------------------------------------------------------
   // The call protocol, used by the operator and the promise path.
 
-  /** The scheduler's time. @internal */
+  /** The scheduler's time, as the breaker reads it (never going back). @internal */
   now(): number {
-    return this.config.scheduler.now();
+    return this.clock.now();
   }
 
   /**
@@ -351,13 +481,13 @@ export class CircuitBreaker {
       const now = this.now();
       if (step >= MAX_ADMISSION_STEPS) return this.reject(s, now);
       if (s.state === 'open') {
-        if (now - s.changedAt < s.retryWait) return this.reject(s, now);
-        this.moveTo('half_open', now, 'automatic');
+        if (remainingWait(s, now) > 0) return this.reject(s, now);
+        this.moveTo(s, 'half_open', now, 'automatic');
         continue;
       }
       // half_open
       if (now - s.changedAt >= this.config.maxHalfOpenDuration) {
-        this.moveTo('open', now, 'automatic');
+        this.moveTo(s, 'open', now, 'automatic');
         continue;
       }
       if (!this.permits(now - s.changedAt) || !this.store.acquireTrial(s.generation)) {
@@ -370,7 +500,7 @@ export class CircuitBreaker {
   /** Records a success of a call admitted in `generation` at `startedAt`. @internal */
   _success(generation: number, startedAt: number): void {
     const now = this.now();
-    const duration = now - startedAt;
+    const duration = Math.max(0, now - startedAt);
     const s = this.store.read();
     const current = generation === s.generation;
     if (current) {
@@ -381,13 +511,13 @@ export class CircuitBreaker {
     if (this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'success', name: this.name, at: now, duration });
     }
-    if (current) this.evaluate(generation, s.state, now, false);
+    if (current) this.evaluate(s, now, false);
   }
 
   /** Records an error of a call admitted in `generation` at `startedAt`. @internal */
   _error(generation: number, startedAt: number, error: unknown): void {
     const now = this.now();
-    const duration = now - startedAt;
+    const duration = Math.max(0, now - startedAt);
     const tracked = this.tracks(error);
     const s = this.store.read();
     const current = generation === s.generation;
@@ -405,7 +535,7 @@ export class CircuitBreaker {
           : { type: 'ignored', name: this.name, at: now, error },
       );
     }
-    if (current && tracked) this.evaluate(generation, s.state, now, true);
+    if (current && tracked) this.evaluate(s, now, true);
   }
 
   /** Records that a call admitted in `generation` was cancelled before any value. @internal */
@@ -417,14 +547,35 @@ export class CircuitBreaker {
     }
   }
 
+  /** Reports an error thrown by user code (to `onError`, or `console.error`). @internal */
+  _report(source: FaultSource, error: unknown): void {
+    const onError = this.config.onError;
+    if (onError) {
+      try {
+        const result: unknown = onError(error, { breaker: this.name, source });
+        if (isThenable(result)) result.then(undefined, (fault) => this.onErrorFailed(fault));
+        return;
+      } catch (fault) {
+        this.onErrorFailed(fault);
+      }
+    }
+    console.error(`rxjs-fluxgate: the ${source} of circuit breaker '${this.name}' threw`, error);
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  private onErrorFailed(fault: unknown): void {
+    console.error(`rxjs-fluxgate: onError of circuit breaker '${this.name}' threw`, fault);
+  }
 
   /** Refuses a call; `now` is read only if the refusal needs it. */
   private reject(s: BreakerSnapshot, now: number | undefined): CallNotPermittedError {
     this.notPermitted++;
     const at = now ?? this.now();
     const retryAfter =
-      s.state === 'open' && s.retryWait !== Infinity ? s.changedAt + s.retryWait - at : undefined;
+      s.state === 'open' && s.retryWait !== Infinity
+        ? Math.max(0, Math.ceil(remainingWait(s, at)))
+        : undefined;
     // A refusal's stack would show only the breaker's and RxJS's frames, and capturing it is
     // most of the cost of a refusal: build the error without one.
     const stackTraceLimit = Error.stackTraceLimit;
@@ -450,19 +601,24 @@ export class CircuitBreaker {
   }
 
   /**
-   * Asks the tripper after a recorded outcome (SPEC rule 2.5). The outcome's event is delivered
-   * first, so the slot and the window are up to date for its subscribers; if one of them moved the
-   * breaker meanwhile, the outcome no longer decides anything.
+   * Asks the tripper after an outcome recorded in snapshot `s` (SPEC rules 2.5 and 6.5). The
+   * outcome's event is delivered first, so the slot and the window are up to date for its
+   * subscribers; if one of them, or the tripper, moved the breaker meanwhile, the outcome no
+   * longer decides anything.
    */
-  private evaluate(generation: number, state: State, now: number, failure: boolean): void {
-    if (state !== 'closed' && state !== 'half_open') return;
-    if (this.store.read().generation !== generation) return;
-    const trips = this.trips(state, now);
+  private evaluate(s: BreakerSnapshot, now: number, failure: boolean): void {
+    if (s.state !== 'closed' && s.state !== 'half_open') return;
+    if (this.store.read() !== s) return;
+    const sample = s.state === 'half_open' ? this.config.halfOpenTrials : undefined;
+    if (sample !== undefined && ++this.trialOutcomes < sample) return;
+    const trips = this.trips(s.state, now);
     if (trips === undefined) return;
-    if (state === 'closed') {
-      if (trips) this.moveTo('open', now, 'automatic');
+    if (s.state === 'closed') {
+      if (trips) this.moveTo(s, 'open', now, 'automatic');
+    } else if (sample !== undefined) {
+      this.moveTo(s, trips ? 'open' : 'closed', now, 'automatic');
     } else if (failure ? trips : !trips) {
-      this.moveTo(failure ? 'open' : 'closed', now, 'automatic');
+      this.moveTo(s, failure ? 'open' : 'closed', now, 'automatic');
     }
   }
 
@@ -521,7 +677,7 @@ export class CircuitBreaker {
     try {
       const wait = this.config.retry.wait(reopens, this.config.random);
       if (typeof wait !== 'number' || !(wait >= 0)) {
-        throw new TypeError(`retry.wait(): expected a number >= 0, got ${String(wait)}`);
+        throw new TypeError(`retry.wait(): expected a number >= 0, got ${check.describe(wait)}`);
       }
       return wait;
     } catch (error) {
@@ -531,11 +687,12 @@ export class CircuitBreaker {
   }
 
   private command(to: State): void {
-    if (this.store.read().state === to) {
+    const s = this.store.read();
+    if (s.state === to) {
       this.clearWindow();
       return;
     }
-    this.moveTo(to, this.now(), 'manual');
+    this.moveTo(s, to, this.now(), 'manual');
   }
 
   private clearWindow(): void {
@@ -546,14 +703,21 @@ export class CircuitBreaker {
     }
   }
 
-  /** Makes a transition through the table, then tells `state$`, the listeners and `transitions$`. */
+  /**
+   * Makes the transition from snapshot `from` to `to` through the table, if `from` is still the
+   * current snapshot: a decision taken on a snapshot that user code (a tripper, a listener,
+   * `onError`, the retry policy) replaced meanwhile is dropped, so the command it issued wins.
+   */
   private moveTo(
+    from: BreakerSnapshot,
     to: State,
     now: number,
     kind: TransitionKind,
     wait: (reopens: number) => number = (reopens) => this.retryWait(reopens),
   ): void {
-    const next = advance(this.store.read(), to, now, kind, wait);
+    if (this.store.read() !== from) return;
+    const next = advance(from, to, now, kind, wait);
+    if (this.store.read() !== from) return;
     this.enter(next);
     this.store.write(next);
   }
@@ -562,7 +726,9 @@ export class CircuitBreaker {
   private enter(next: BreakerSnapshot): void {
     this.clearWindow();
     this.notPermitted = 0;
+    this.trialOutcomes = 0;
     if (clearsStreak(next.state)) this.streak = 0;
+    this.scheduleProbe(next);
   }
 
   /** Queues the transition to `snapshot` for `state$`, the listeners and `transitions$`. */
@@ -601,33 +767,74 @@ export class CircuitBreaker {
   private runListener(listener: (t: Transition) => unknown, t: Transition): void {
     try {
       const result = listener(t);
-      if (
-        result !== null &&
-        typeof result === 'object' &&
-        typeof (result as PromiseLike<unknown>).then === 'function'
-      ) {
-        (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-          this._report('listener', error),
-        );
+      if (isThenable(result)) {
+        result.then(undefined, (error: unknown) => this._report('listener', error));
       }
     } catch (error) {
       this._report('listener', error);
     }
   }
 
-  /** Reports an error thrown by user code (to `onError`, or `console.error`). @internal */
-  _report(source: FaultSource, error: unknown): void {
-    const onError = this.config.onError;
-    if (onError) {
-      try {
-        onError(error, { breaker: this.name, source });
-        return;
-      } catch (fault) {
-        console.error(`rxjs-fluxgate: onError of circuit breaker '${this.name}' threw`, fault);
-      }
+  /**
+   * With `autoHalfOpen`, schedules the move of an open snapshot to `half_open` when its wait ends
+   * (SPEC rule 6.4); any other snapshot cancels a pending one. Waits longer than a timer holds
+   * are scheduled in steps; an endless wait schedules nothing.
+   */
+  private scheduleProbe(s: BreakerSnapshot): void {
+    this.cancelProbe();
+    if (!this.config.autoHalfOpen || this.disposed || s.state !== 'open') return;
+    if (s.retryWait === Infinity) return;
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, remainingWait(s, this.now())));
+    try {
+      this.probe = this.config.scheduler.schedule(() => {
+        this.probe = undefined;
+        if (this.store.read() !== s) return;
+        const now = this.now();
+        if (remainingWait(s, now) > 0) this.scheduleProbe(s);
+        else this.moveTo(s, 'half_open', now, 'automatic');
+      }, delay);
+    } catch (error) {
+      this._report('scheduler', error);
     }
-    console.error(`rxjs-fluxgate: the ${source} of circuit breaker '${this.name}' threw`, error);
   }
+
+  private cancelProbe(): void {
+    const probe = this.probe;
+    this.probe = undefined;
+    try {
+      probe?.unsubscribe();
+    } catch (error) {
+      this._report('scheduler', error);
+    }
+  }
+
+  /** A subject made after `dispose()` starts completed, as the others ended. */
+  private disposedSubject<S extends { complete(): void }>(subject: S): S {
+    if (this.disposed) subject.complete();
+    return subject;
+  }
+}
+
+/** Milliseconds until an open snapshot's wait ends at `now` (`<= 0`: it has ended). */
+function remainingWait(s: BreakerSnapshot, now: number): number {
+  return s.changedAt + s.retryWait - now;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function'
+  );
 }
 
 /**

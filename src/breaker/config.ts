@@ -6,11 +6,25 @@ import { trackers, type Tracker } from '../components/tracker';
 import { trippers, type Tripper } from '../components/tripper';
 import { windows, type Window } from '../components/window';
 import * as check from '../internal/validate';
+import type { BreakerSnapshot } from '../state/snapshot';
 import { memoryStore, type StateStore } from '../state/store';
+import { restoredSnapshot, type SavedState } from './saved-state';
 
-/** Which piece of user code threw, as reported to `onError`. */
+/**
+ * Which piece of user code threw, as reported to `onError`: a component, the `isResult` option,
+ * the `scheduler` (a `now()` that threw or was not a finite number), or the `store` (a shared
+ * store that could not reach its server).
+ */
 export type FaultSource =
-  'listener' | 'tracker' | 'tripper' | 'retry' | 'permit' | 'window' | 'isResult' | 'store';
+  | 'listener'
+  | 'tracker'
+  | 'tripper'
+  | 'retry'
+  | 'permit'
+  | 'window'
+  | 'isResult'
+  | 'scheduler'
+  | 'store';
 
 /** What `onError` is told besides the error. */
 export interface FaultContext {
@@ -47,8 +61,28 @@ export interface CircuitBreakerConfig {
   readonly scheduler?: SchedulerLike;
   /** Uniform numbers in `[0, 1)` for permits and jitter; pass a seeded one for repeatable runs. Default `Math.random`. */
   readonly random?: () => number;
-  /** Told of every error thrown by user code the breaker runs. Default: `console.error`. */
-  readonly onError?: (error: unknown, context: FaultContext) => void;
+  /**
+   * Told of every error thrown by user code the breaker runs. Default: `console.error`. It may be
+   * `async`: a rejection is logged with `console.error`.
+   */
+  readonly onError?: (error: unknown, context: FaultContext) => unknown;
+  /**
+   * A state saved by `breaker.toJSON()` (or its parsed JSON) to start from (SPEC rule 6.1): an
+   * open breaker restored stays open until its wait ends. Default: closed.
+   */
+  readonly initialState?: SavedState;
+  /**
+   * When `true`, entering `open` schedules the move to `half_open` for when the wait ends, on the
+   * scheduler, so `state$` shows when probing may start even with no traffic (SPEC rule 6.4).
+   * `dispose()` cancels it. Default `false`: the move happens at the next call.
+   */
+  readonly autoHalfOpen?: boolean;
+  /**
+   * In `half_open`, decide once this many trial outcomes are recorded, not before: tripper true
+   * to `open`, false to `closed`, so latency trippers judge the recovery too (SPEC rule 6.5). An
+   * integer `> 0`. Default: none (each outcome decides, SPEC rule 2.5).
+   */
+  readonly halfOpenTrials?: number;
   /**
    * Where the breaker's state lives. Default: in memory. `redisStore()` from
    * `rxjs-fluxgate/redis` shares it with every breaker of the same name in other processes.
@@ -69,11 +103,14 @@ export interface ResolvedConfig {
   readonly listeners: readonly Listener[];
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
-  readonly onError: ((error: unknown, context: FaultContext) => void) | undefined;
+  readonly onError: ((error: unknown, context: FaultContext) => unknown) | undefined;
+  readonly initialState: BreakerSnapshot | undefined;
+  readonly autoHalfOpen: boolean;
+  readonly halfOpenTrials: number | undefined;
   readonly store: StateStore;
 }
 
-const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
+const KEYS: readonly (keyof CircuitBreakerConfig)[] = [
   'name',
   'window',
   'tracker',
@@ -86,8 +123,11 @@ const KEYS: ReadonlySet<string> = new Set<keyof CircuitBreakerConfig>([
   'scheduler',
   'random',
   'onError',
+  'initialState',
+  'autoHalfOpen',
+  'halfOpenTrials',
   'store',
-]);
+];
 
 /** The built-in defaults, made once and shared: they are stateless descriptions. */
 interface Defaults {
@@ -111,14 +151,7 @@ function defaults(): Defaults {
 /** Checks a config and fills in the defaults; throws a `TypeError` or `RangeError` naming the field. @internal */
 export function resolveConfig(config: CircuitBreakerConfig | undefined): ResolvedConfig {
   const where = 'CircuitBreaker config';
-  const c = check.options<CircuitBreakerConfig>(where, config);
-  for (const key of Object.keys(c)) {
-    if (!KEYS.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option "${key}" (expected one of ${[...KEYS].join(', ')})`,
-      );
-    }
-  }
+  const c = check.options<CircuitBreakerConfig>(where, config, KEYS);
   const field = (key: string) => `${where}.${key}`;
   const listeners = c.listeners ?? [];
   if (!Array.isArray(listeners)) {
@@ -126,11 +159,20 @@ export function resolveConfig(config: CircuitBreakerConfig | undefined): Resolve
       `${field('listeners')}: expected an array of functions, got ${check.describe(listeners)}`,
     );
   }
-  listeners.forEach((l, i) => check.func(`${field('listeners')}[${i}]`, l));
+  // An index loop, not forEach: a hole in a sparse array is a missing listener too.
+  for (let i = 0; i < listeners.length; i++) {
+    check.func(`${field('listeners')}[${i}]`, listeners[i]);
+  }
+  const name = c.name === undefined ? 'default' : check.name(field('name'), c.name);
+  if (c.autoHalfOpen !== undefined && typeof c.autoHalfOpen !== 'boolean') {
+    throw new TypeError(
+      `${field('autoHalfOpen')}: expected a boolean, got ${check.describe(c.autoHalfOpen)}`,
+    );
+  }
   const scheduler = c.scheduler ?? asyncScheduler;
   check.withMethods(field('scheduler'), 'a SchedulerLike', ['now', 'schedule'], scheduler);
   return {
-    name: c.name === undefined ? 'default' : check.name(field('name'), c.name),
+    name,
     window: check.withMethods(
       field('window'),
       'a Window',
@@ -167,7 +209,19 @@ export function resolveConfig(config: CircuitBreakerConfig | undefined): Resolve
     onError:
       c.onError === undefined
         ? undefined
-        : check.func<(error: unknown, context: FaultContext) => void>(field('onError'), c.onError),
+        : check.func<(error: unknown, context: FaultContext) => unknown>(
+            field('onError'),
+            c.onError,
+          ),
+    initialState:
+      c.initialState === undefined
+        ? undefined
+        : restoredSnapshot(field('initialState'), name, c.initialState),
+    autoHalfOpen: c.autoHalfOpen ?? false,
+    halfOpenTrials:
+      c.halfOpenTrials === undefined
+        ? undefined
+        : check.positiveInteger(field('halfOpenTrials'), c.halfOpenTrials),
     store:
       c.store === undefined
         ? memoryStore()

@@ -54,7 +54,10 @@ const DEFAULT_LEVELS: Readonly<Record<State, LogLevel>> = {
  * @return A {@link Listener}.
  */
 function log(options?: LogListenerOptions): Listener {
-  const opts = check.options<LogListenerOptions>('listeners.log(options)', options);
+  const opts = check.options<LogListenerOptions>('listeners.log(options)', options, [
+    'logger',
+    'levels',
+  ]);
   const logger = check.withMethods<Logger>(
     'listeners.log({ logger })',
     'a Logger',

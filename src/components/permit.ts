@@ -54,7 +54,11 @@ export interface RampUpOptions {
  */
 function rampUp(options: RampUpOptions): Permit {
   const where = 'permits.rampUp';
-  check.requiredOptions<RampUpOptions>(`${where}(options)`, options);
+  check.requiredOptions<RampUpOptions>(`${where}(options)`, options, [
+    'initial',
+    'final',
+    'duration',
+  ]);
   const initial = check.ratio(`${where}({ initial })`, options.initial);
   const final = check.probability(`${where}({ final })`, options.final);
   if (final < initial) {

@@ -53,7 +53,7 @@ function never(): Retry {
  */
 function cooldown(ms: number, options?: JitterOptions): Retry {
   const wait = check.positiveDuration('retries.cooldown(ms)', ms);
-  const opts = check.options<JitterOptions>('retries.cooldown(ms, options)', options);
+  const opts = check.options<JitterOptions>('retries.cooldown(ms, options)', options, ['jitter']);
   const jitter = check.jitter('retries.cooldown(ms, { jitter })', opts.jitter ?? 0);
   return { wait: (_reopens, random) => withJitter(wait, jitter, random) };
 }
@@ -82,7 +82,12 @@ export interface BackoffOptions extends JitterOptions {
  */
 function backoff(options: BackoffOptions): Retry {
   const where = 'retries.backoff';
-  check.requiredOptions<BackoffOptions>(`${where}(options)`, options);
+  check.requiredOptions<BackoffOptions>(`${where}(options)`, options, [
+    'initial',
+    'multiplier',
+    'max',
+    'jitter',
+  ]);
   const initial = check.positiveDuration(`${where}({ initial })`, options.initial);
   const multiplier = check.greaterThan(`${where}({ multiplier })`, 1, options.multiplier ?? 2);
   const max = check.atLeast(`${where}({ max })`, initial, 'initial', options.max ?? 300_000);

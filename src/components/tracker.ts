@@ -63,7 +63,7 @@ function typeOf(...ctors: ErrorConstructorLike[]): ComposableTracker {
   if (ctors.length === 0) {
     throw new TypeError('trackers.typeOf(...ctors): expected at least one constructor, got none');
   }
-  ctors.forEach((c, i) => check.func(`trackers.typeOf(...ctors)[${i}]`, c));
+  ctors.forEach((c, i) => check.constructor(`trackers.typeOf(...ctors)[${i}]`, c));
   return composable((e) => ctors.some((c) => e instanceof c));
 }
 

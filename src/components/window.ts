@@ -214,6 +214,13 @@ class TimeWindowStore implements WindowStore, WindowTotals {
   }
 }
 
+/**
+ * The most calls a count window may hold. Its ring takes about 9 bytes a call (more with slow
+ * thresholds), allocated at the first call: past this, allocation can fail, and a breaker whose
+ * window cannot record never opens.
+ */
+const MAX_COUNT = 1_000_000;
+
 /** The most buckets a time window may have (it allocates them up front). */
 const MAX_BUCKETS = 100_000;
 
@@ -225,11 +232,16 @@ const MAX_BUCKETS = 100_000;
  * new CircuitBreaker({ window: windows.count(100) });
  * ```
  *
- * @param size How many calls the window holds, an integer `> 0`.
+ * @param size How many calls the window holds, an integer from 1 to 1,000,000.
  * @return A {@link Window} any number of breakers can share.
  */
 function count(size: number): Window {
   const n = check.positiveInteger('windows.count(size)', size);
+  if (n > MAX_COUNT) {
+    throw new RangeError(
+      `windows.count(size): expected at most ${MAX_COUNT} (a breaker's ring holds every call it counts), got ${n}`,
+    );
+  }
   return { create: (thresholds) => new CountWindowStore(n, [...thresholds]) };
 }
 
@@ -256,7 +268,7 @@ export interface TimeWindowOptions {
 function time(duration: number, options?: TimeWindowOptions): Window {
   const where = 'windows.time';
   const d = check.positiveDuration(`${where}(duration)`, duration);
-  const opts = check.options<TimeWindowOptions>(`${where}(duration, options)`, options);
+  const opts = check.options<TimeWindowOptions>(`${where}(duration, options)`, options, ['bucket']);
   const b =
     opts.bucket === undefined
       ? Math.min(1000, d)

@@ -42,6 +42,22 @@ export function positiveInteger(where: string, value: unknown): number {
   return n;
 }
 
+/** An integer `>= 0`. */
+export function nonNegativeInteger(where: string, value: unknown): number {
+  const rule = 'an integer >= 0';
+  const n = number(where, rule, value);
+  if (!Number.isInteger(n) || n < 0) fail(RangeError, where, rule, value);
+  return n;
+}
+
+/** A finite number `>= 0`. */
+export function nonNegative(where: string, value: unknown): number {
+  const rule = 'a finite number >= 0';
+  const n = number(where, rule, value);
+  if (!Number.isFinite(n) || n < 0) fail(RangeError, where, rule, value);
+  return n;
+}
+
 /** A finite number `> 0`. */
 export function positiveDuration(where: string, value: unknown): number {
   const rule = 'a finite number > 0';
@@ -102,6 +118,23 @@ export function atLeast(where: string, min: number, minName: string, value: unkn
 export function func<F extends (...args: never[]) => unknown>(where: string, value: unknown): F {
   if (typeof value !== 'function') fail(TypeError, where, 'a function', value);
   return value as F;
+}
+
+/**
+ * Something `instanceof` can test against: a class or a function with a prototype object (an
+ * arrow function has none), or an object with `Symbol.hasInstance`.
+ */
+export function constructor<C>(where: string, value: unknown): C {
+  const rule = 'a class (something instanceof can test against)';
+  if (value !== null && typeof value === 'object') {
+    if (typeof (value as { [Symbol.hasInstance]?: unknown })[Symbol.hasInstance] !== 'function')
+      fail(TypeError, where, rule, value);
+    return value as C;
+  }
+  if (typeof value !== 'function') fail(TypeError, where, rule, value);
+  const prototype: unknown = (value as { prototype?: unknown }).prototype;
+  if (prototype === null || typeof prototype !== 'object') fail(TypeError, where, rule, value);
+  return value as C;
 }
 
 /** An object with the named methods. */

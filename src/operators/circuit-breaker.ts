@@ -1,15 +1,8 @@
-import {
-  Observable,
-  Subscription,
-  from,
-  type ObservableInput,
-  type ObservedValueOf,
-  type Observer,
-  type Subscriber,
-} from 'rxjs';
-import { CircuitBreaker, PASS_THROUGH, isCircuitBreaker } from '../breaker/circuit-breaker';
+import { Observable, from, type ObservableInput, type ObservedValueOf } from 'rxjs';
+import { CircuitBreaker, isCircuitBreaker } from '../breaker/circuit-breaker';
 import type { CircuitBreakerConfig } from '../breaker/config';
 import * as check from '../internal/validate';
+import { passError, subscribeCall, type CallPlan } from './call';
 
 /** Options of the {@link circuitBreaker} operator. */
 export interface CircuitBreakerOptions<O extends ObservableInput<unknown>> {
@@ -44,7 +37,7 @@ export interface CircuitBreakerOperator<F = never> {
   readonly breaker: CircuitBreaker;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['fallback', 'successOn', 'isResult']);
+const OPTION_KEYS: readonly string[] = ['fallback', 'successOn', 'isResult'];
 
 /**
  * Protects an observable with a circuit breaker: each subscription is one call.
@@ -89,14 +82,7 @@ export function circuitBreaker<O extends ObservableInput<unknown> = Observable<n
     );
   }
   const breaker = isCircuitBreaker(target) ? target : new CircuitBreaker(target);
-  const opts = check.options<CircuitBreakerOptions<O>>(where, options);
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option "${key}" (expected fallback, successOn or isResult)`,
-      );
-    }
-  }
+  const opts = check.options<CircuitBreakerOptions<O>>(where, options, OPTION_KEYS);
   const fallback =
     opts.fallback === undefined
       ? undefined
@@ -117,7 +103,7 @@ export function circuitBreaker<O extends ObservableInput<unknown> = Observable<n
         : check.func<(v: unknown) => boolean>(`${where}.isResult`, opts.isResult),
     fail:
       fallback === undefined
-        ? (subscriber, error) => subscriber.error(error)
+        ? passError
         : (subscriber, error) => {
             let next: Observable<unknown>;
             try {
@@ -132,103 +118,10 @@ export function circuitBreaker<O extends ObservableInput<unknown> = Observable<n
   };
 
   const operator = <T>(source: Observable<T>): Observable<T | ObservedValueOf<O>> =>
-    new Observable<T | ObservedValueOf<O>>((subscriber) => {
-      const generation = breaker._acquire();
-      if (typeof generation === 'number') {
-        const call = new Call<T>(plan, generation, subscriber);
-        subscriber.add(call);
-        source.subscribe(call);
-      } else {
-        plan.fail(subscriber, generation);
-      }
-    });
+    new Observable<T | ObservedValueOf<O>>((subscriber) => subscribeCall(plan, source, subscriber));
 
   return Object.defineProperty(operator, 'breaker', {
     value: breaker,
     enumerable: true,
   }) as CircuitBreakerOperator<ObservedValueOf<O>>;
-}
-
-/** What every call made through one operator shares. */
-interface CallPlan {
-  readonly breaker: CircuitBreaker;
-  readonly successOnValue: boolean;
-  readonly isResult: ((value: unknown) => boolean) | undefined;
-  /** Ends a call with `error`, or continues it with the fallback's values. */
-  readonly fail: (subscriber: Subscriber<unknown>, error: unknown) => void;
-}
-
-/**
- * One call: the observer the source is subscribed with. It is also a `Subscription` held by the
- * consumer's subscriber, so RxJS uses it as the source's subscriber directly: when the consumer
- * leaves (even while a synchronous source is still emitting) it is closed at once, the source sees
- * `closed` and stops, and the outcome is recorded as a success (after a value) or a cancellation.
- */
-class Call<T> extends Subscription implements Observer<T> {
-  private settled: boolean;
-  private emitted = false;
-  private readonly startedAt: number;
-
-  constructor(
-    private readonly plan: CallPlan,
-    private readonly generation: number,
-    private readonly destination: Subscriber<T>,
-  ) {
-    super();
-    // In `disabled` the call is passed through: settled from the start, so nothing is recorded.
-    this.settled = generation === PASS_THROUGH;
-    this.startedAt = this.settled ? 0 : plan.breaker.now();
-  }
-
-  next(value: T): void {
-    if (this.closed) return;
-    if (!this.settled && this.counts(value)) {
-      this.emitted = true;
-      if (this.plan.successOnValue) this.settle(true);
-    }
-    this.destination.next(value);
-  }
-
-  error(error: unknown): void {
-    if (this.closed) return;
-    if (!this.settled) {
-      this.settled = true;
-      this.plan.breaker._error(this.generation, this.startedAt, error);
-    }
-    super.unsubscribe();
-    // A consumer that left while the outcome was recorded (a listener, `takeUntil(state$...)`)
-    // gets no fallback started for it.
-    if (!this.destination.closed) this.plan.fail(this.destination as Subscriber<unknown>, error);
-  }
-
-  complete(): void {
-    if (this.closed) return;
-    if (!this.settled) this.settle(true);
-    super.unsubscribe();
-    this.destination.complete();
-  }
-
-  override unsubscribe(): void {
-    if (this.closed) return;
-    if (!this.settled) this.settle(this.emitted);
-    super.unsubscribe();
-  }
-
-  /** Records a success, or (`false`) a cancellation. */
-  private settle(success: boolean): void {
-    this.settled = true;
-    if (success) this.plan.breaker._success(this.generation, this.startedAt);
-    else this.plan.breaker._cancel(this.generation);
-  }
-
-  private counts(value: T): boolean {
-    const isResult = this.plan.isResult;
-    if (isResult === undefined) return true;
-    try {
-      return isResult(value) === true;
-    } catch (error) {
-      this.plan.breaker._report('isResult', error);
-      return true;
-    }
-  }
 }

@@ -13,15 +13,30 @@ const STATUSES: ReadonlySet<number> = new Set([429, 503]);
 /** `delay-seconds` of RFC 9110: digits only. */
 const DELTA_SECONDS = /^\d+$/;
 
-/** The three HTTP date forms of RFC 9110 all start with a day name (`Sun,`, `Sunday,`, `Sun `). */
-const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /;
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
 
-/** An HTTP date in milliseconds since the epoch, or `undefined` when `value` is not one. */
+/** The preferred HTTP date form: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+/** The obsolete RFC 850 form: `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const RFC_850 = new RegExp(
+  `^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`,
+);
+/** The obsolete asctime form, in GMT though it does not say so: `Sun Nov  6 08:49:37 1994`. */
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
+
+/**
+ * An HTTP date (any of the three forms of RFC 9110) in milliseconds since the epoch, or
+ * `undefined` when `value` is not one.
+ */
 function httpDate(value: string | null): number | undefined {
   if (value === null) return undefined;
   const text = value.trim();
-  if (!HTTP_DATE.test(text)) return undefined;
-  const at = Date.parse(text);
+  let at: number;
+  if (IMF_FIXDATE.test(text) || RFC_850.test(text)) at = Date.parse(text);
+  else if (ASCTIME.test(text)) at = Date.parse(`${text} GMT`);
+  else return undefined;
   return Number.isFinite(at) ? at : undefined;
 }
 

@@ -63,14 +63,14 @@ function trackedFailures(breaker: CircuitBreaker): WeakSet<object> {
 }
 
 /** The states in which a server's `Retry-After` may open the breaker (not after a command). */
-const HONOURED_IN: ReadonlySet<string> = new Set(['closed', 'open', 'half_open']);
+const HONORED_IN: ReadonlySet<string> = new Set(['closed', 'open', 'half_open']);
 
 /**
  * Opens `breaker` for the server's wait when `error` is a tracked 429 or 503 with a valid
  * `Retry-After` (SPEC rule 6.2), after the breaker has recorded it (and maybe opened already).
  */
 function honorRetryAfter(breaker: CircuitBreaker, tracked: WeakSet<object>, error: unknown): void {
-  if (!HONOURED_IN.has(breaker.state)) return;
+  if (!HONORED_IN.has(breaker.state)) return;
   if (typeof error !== 'object' || error === null || !tracked.has(error)) return;
   const wait = serverWait(error);
   if (wait !== undefined) breaker.openFor(wait);

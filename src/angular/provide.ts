@@ -69,12 +69,19 @@ export interface CircuitBreakersOptions
  *   provideCircuitBreakers,
  * } from 'rxjs-fluxgate/angular';
  *
- * // In the browser: one registry per app. Every origin gets the browser defaults; payments
- * // opens after 2 failures in a row and honours the Retry-After of its 429s and 503s.
+ * // In the browser: one registry per app. Every origin gets the browser defaults and obeys
+ * // a Retry-After on its 429s and 503s; payments also opens after 2 failures in a row, and
+ * // reopens on a failed trial (entering half_open resets the streak).
  * export const appConfig: ApplicationConfig = {
  *   providers: [
  *     provideCircuitBreakers({
- *       configs: { 'https://payments.example.com': { tripper: trippers.failureStreak(2) } },
+ *       configs: {
+ *         'https://payments.example.com': {
+ *           tripper: trippers
+ *             .failureStreak(2)
+ *             .or(trippers.halfOpened().and(trippers.failureStreak(1))),
+ *         },
+ *       },
  *       honorRetryAfter: true,
  *     }),
  *     provideHttpClient(withFetch(), withInterceptors([circuitBreakerInterceptor()])),
@@ -82,7 +89,8 @@ export interface CircuitBreakersOptions
  * };
  *
  * // Server-side rendering bootstraps a root injector per request: share one registry, made once
- * // at module level, so a breaker opened during one render still protects the next.
+ * // at module level, so a breaker opened during one render still protects the next. Same
+ * // policy as the browser's, but a fixed 30 s wait.
  * export const breakers = new BreakerRegistry({
  *   defaults: { ...browserDefaults(), retry: retries.cooldown(30_000) },
  * });

@@ -7,7 +7,7 @@ import { CallNotPermittedError } from 'rxjs-fluxgate';
  */
 export const MAX_RETRY_AFTER = 300_000;
 
-/** The statuses whose `Retry-After` the interceptor honours. */
+/** The statuses whose `Retry-After` the interceptor honors. */
 const STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /** `delay-seconds` of RFC 9110: digits only. */
@@ -66,7 +66,7 @@ export function retryAfterOf(
 }
 
 /**
- * The server's wait when `error` is a 429 or 503 response with a `Retry-After` worth honouring,
+ * The server's wait when `error` is a 429 or 503 response with a `Retry-After` worth honoring,
  * and not a refusal this package made (whose `error` is a `CallNotPermittedError`). @internal
  */
 export function serverWait(error: unknown): number | undefined {

@@ -16,7 +16,7 @@ import {
   type CircuitBreakerInterceptorOptions,
   type CircuitBreakersOptions,
 } from '../../src/angular';
-import { MAX_RETRY_AFTER, retryAfterOf } from '../../src/angular/retry-after';
+import { MAX_RETRY_AFTER, retryAfterOf, serverWait } from '../../src/angular/retry-after';
 import { ManualClock } from '../helpers/clock';
 import { rootInjector } from './helpers/injector';
 import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server';
@@ -355,5 +355,32 @@ describe('retryAfterOf(response)', () => {
     expect(of({ 'Retry-After': 'sun, 06 nov 1994 08:49:37 gmt' })).toBeUndefined();
     expect(of({ 'Retry-After': 'Sun, 36 Nov 1994 08:49:37 GMT' })).toBeUndefined();
     expect(of({})).toBeUndefined();
+  });
+});
+
+describe('serverWait(error)', () => {
+  const response = (status: number, error: unknown = null) =>
+    new HttpErrorResponse({ status, error, headers: new HttpHeaders({ 'Retry-After': '30' }) });
+
+  test("is the header's wait for a 429 or 503 only", () => {
+    expect([429, 503, 500, 502, 0].map((status) => serverWait(response(status)))).toEqual([
+      30_000,
+      30_000,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(serverWait(new Error('503'))).toBeUndefined();
+  });
+
+  test("is undefined for a breaker's refusal, even one from another copy of the package", () => {
+    expect(serverWait(response(503, new CallNotPermittedError('api', 'open', 30_000)))).toBe(
+      undefined,
+    );
+    class CopyOfTheError extends Error {
+      override readonly name = 'CallNotPermittedError';
+    }
+    expect(serverWait(response(503, new CopyOfTheError('refused')))).toBeUndefined();
+    expect(serverWait(response(503, new Error('down')))).toBe(30_000);
   });
 });

@@ -190,6 +190,15 @@ describe('honorRetryAfter: true', () => {
     expect(await refusedRetryAfter(http)).toBe('5');
   });
 
+  test('a failure that trips the breaker and says Retry-After makes one transition, with the server wait', async () => {
+    const { http, breaker, transitions } = app();
+    for (let i = 0; i < 4; i++) await answered(http, 503);
+    await answered(http, 503, { 'Retry-After': '75' });
+    expect(breaker.state).toBe('open');
+    expect(transitions.map((t) => `${t.from}->${t.to}`)).toEqual(['closed->open']);
+    expect(await refusedRetryAfter(http)).toBe('75');
+  });
+
   test('a failed trial that says Retry-After opens for the server wait, not the backoff', async () => {
     const { clock, http, breaker } = app();
     for (let i = 0; i < 5; i++) await answered(http, 503);

@@ -13,7 +13,7 @@ describe('provideCircuitBreakers(options)', () => {
   test('rejects an unknown option, naming it and the known ones', () => {
     expect(() => provideCircuitBreakers({ default: {} } as never)).toThrow(
       new TypeError(
-        'provideCircuitBreakers(options): unknown option "default" (expected registry, defaults, configs, key, rejectWith)',
+        'provideCircuitBreakers(options): unknown option "default" (expected registry, defaults, configs, key, rejectWith or honorRetryAfter)',
       ),
     );
     expect(() => provideCircuitBreakers([] as never)).toThrow(
@@ -27,11 +27,11 @@ describe('provideCircuitBreakers(options)', () => {
   test('checks the interceptor options', () => {
     expect(() => provideCircuitBreakers({ rejectWith: 'throw' as never })).toThrow(
       new TypeError(
-        'provideCircuitBreakers(options).rejectWith: expected "response" or "error", got throw',
+        'provideCircuitBreakers(options).rejectWith: expected "response" or "error", got "throw"',
       ),
     );
     expect(() => provideCircuitBreakers({ key: 'origin' as never })).toThrow(
-      /\.key: expected a function, got string/,
+      /\.key: expected a function, got "origin"/,
     );
   });
 
@@ -71,8 +71,8 @@ describe('provideCircuitBreakers(options)', () => {
       );
     expect(bad({ get: () => undefined })).toThrow(message('an object'));
     expect(bad(null)).toThrow(message('null'));
-    expect(bad('breakers')).toThrow(message('string'));
-    expect(bad([])).toThrow(message('an array'));
+    expect(bad('breakers')).toThrow(message('"breakers"'));
+    expect(bad([])).toThrow(message('an array of length 0'));
     expect(bad(new Map())).toThrow(message('a Map'));
     // What a BreakerRegistry from a second copy of the core (the CommonJS build) looks like.
     class BreakerRegistryCopy {}
@@ -133,7 +133,7 @@ describe('circuitBreakerInterceptor(options)', () => {
       /circuitBreakerInterceptor\(options\)\.rejectWith/,
     );
     expect(() => circuitBreakerInterceptor({ name: 'x' } as never)).toThrow(
-      'circuitBreakerInterceptor(options): unknown option "name" (expected key, rejectWith)',
+      'circuitBreakerInterceptor(options): unknown option "name" (expected key, rejectWith or honorRetryAfter)',
     );
   });
 });

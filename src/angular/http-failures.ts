@@ -1,5 +1,6 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { trackers, type ComposableTracker } from 'rxjs-fluxgate';
+import * as check from '../internal/validate';
 
 /**
  * Whether an HTTP status is the server's or the network's fault: 0 (no response: network error,
@@ -52,7 +53,7 @@ export function httpFailures(
     statuses.forEach((status: unknown, i) => {
       if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 999) {
         throw new RangeError(
-          `${where}[${i}]: expected an HTTP status (0 to 999), got ${String(status)}`,
+          `${where}[${i}]: expected an HTTP status (0 to 999), got ${check.describe(status)}`,
         );
       }
     });
@@ -60,7 +61,7 @@ export function httpFailures(
     counts = (status) => set.has(status);
   } else {
     throw new TypeError(
-      `${where}: expected an array of statuses or a function, got ${typeof statuses}`,
+      `${where}: expected an array of statuses or a function, got ${check.describe(statuses)}`,
     );
   }
   return trackers.custom(

@@ -15,6 +15,7 @@
  *
  * @packageDocumentation
  */
+export { browserDefaults, type BrowserDefaults } from './browser-defaults';
 export { CIRCUIT_BREAKER } from './context';
 export { httpFailures } from './http-failures';
 export { CircuitBreakerInterceptor, circuitBreakerInterceptor } from './interceptor';

@@ -14,6 +14,7 @@ import {
 } from 'rxjs-fluxgate';
 import { CIRCUIT_BREAKER } from './context';
 import type { CircuitBreakerInterceptorOptions } from './options';
+import { serverWait } from './retry-after';
 
 /** The breaker name of a relative URL when there is no page to resolve it against (SSR, tests). */
 const SAME_ORIGIN = 'same-origin';
@@ -36,6 +37,43 @@ function protect(
     operators.set(breaker, operator);
   }
   return operator;
+}
+
+/** Per breaker, the errors its tracker counted as failures (seen on `events$`). */
+const failures = new WeakMap<CircuitBreaker, WeakSet<object>>();
+
+/**
+ * The errors `breaker` has recorded as failures, or counted as failures of stale calls, from now
+ * on: the tracker's verdict, read from `events$` (which emits each outcome before the subscriber
+ * gets its error). Subscribed once per breaker, when the first request that needs it is made.
+ */
+function trackedFailures(breaker: CircuitBreaker): WeakSet<object> {
+  let tracked = failures.get(breaker);
+  if (tracked === undefined) {
+    const errors = new WeakSet<object>();
+    breaker.events$.subscribe((event) => {
+      if (event.type === 'failure' && event.error instanceof HttpErrorResponse) {
+        errors.add(event.error);
+      }
+    });
+    failures.set(breaker, errors);
+    tracked = errors;
+  }
+  return tracked;
+}
+
+/** The states in which a server's `Retry-After` may open the breaker (not after a command). */
+const HONORED_IN: ReadonlySet<string> = new Set(['closed', 'open', 'half_open']);
+
+/**
+ * Opens `breaker` for the server's wait when `error` is a tracked 429 or 503 with a valid
+ * `Retry-After` (SPEC rule 6.2), after the breaker has recorded it (and maybe opened already).
+ */
+function honorRetryAfter(breaker: CircuitBreaker, tracked: WeakSet<object>, error: unknown): void {
+  if (!HONORED_IN.has(breaker.state)) return;
+  if (typeof error !== 'object' || error === null || !tracked.has(error)) return;
+  const wait = serverWait(error);
+  if (wait !== undefined) breaker.openFor(wait);
 }
 
 /**
@@ -100,6 +138,7 @@ export function interceptThroughBreaker(
   }
   const breaker = registry.get(name);
   const asResponse = options.rejectWith !== 'error';
+  const tracked = options.honorRetryAfter === true ? trackedFailures(breaker) : undefined;
   return defer(() => {
     // The operator subscribes to the source only when the breaker admits the call, so a
     // CallNotPermittedError seen before that is this breaker's refusal, not a downstream error.
@@ -110,13 +149,17 @@ export function interceptThroughBreaker(
     });
     return source.pipe(
       protect(breaker),
-      catchError((error: unknown) =>
-        throwError(() =>
-          !admitted && asResponse && error instanceof CallNotPermittedError
-            ? refusalResponse(request, error)
-            : error,
-        ),
-      ),
+      catchError((error: unknown) => {
+        if (!admitted) {
+          return throwError(() =>
+            asResponse && error instanceof CallNotPermittedError
+              ? refusalResponse(request, error)
+              : error,
+          );
+        }
+        if (tracked !== undefined) honorRetryAfter(breaker, tracked, error);
+        return throwError(() => error);
+      }),
     );
   });
 }

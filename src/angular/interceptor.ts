@@ -10,10 +10,8 @@ import type { Observable } from 'rxjs';
 import { BreakerRegistry } from 'rxjs-fluxgate';
 import { interceptThroughBreaker } from './intercept';
 import {
-  checkInterceptorOptions,
-  checkOptionsObject,
-  INTERCEPTOR_KEYS,
   INTERCEPTOR_OPTIONS,
+  interceptorOptions,
   type CircuitBreakerInterceptorOptions,
 } from './options';
 
@@ -27,7 +25,8 @@ import {
  * error ({@link httpFailures} in a registry {@link provideCircuitBreakers} made, unless
  * `defaults` gives another tracker; a registry of your own uses its own `defaults`); a cancelled
  * call when it is unsubscribed before the response. A refused request errors with a 503
- * `HttpErrorResponse` (see `rejectWith`) and never reaches the network.
+ * `HttpErrorResponse` (see `rejectWith`) and never reaches the network. With `honorRetryAfter`,
+ * a tracked 429 or 503 that says `Retry-After` opens its breaker for that long.
  *
  * ## Example
  * ```ts
@@ -36,21 +35,21 @@ import {
  *
  * bootstrapApplication(App, {
  *   providers: [
- *     provideCircuitBreakers({ defaults: { tripper: trippers.failureStreak(5) } }),
+ *     provideCircuitBreakers({ honorRetryAfter: true }),
  *     provideHttpClient(withFetch(), withInterceptors([circuitBreakerInterceptor()])),
  *   ],
  * });
  * ```
  *
- * @param options `key` and `rejectWith`; each given field replaces the one given to
- *   `provideCircuitBreakers`.
+ * @param options `key`, `rejectWith` and `honorRetryAfter`; each given field replaces the one
+ *   given to `provideCircuitBreakers`.
  * @return An interceptor for `withInterceptors([...])`.
  */
 export function circuitBreakerInterceptor(
   options?: CircuitBreakerInterceptorOptions,
 ): HttpInterceptorFn {
   const where = 'circuitBreakerInterceptor(options)';
-  const own = checkInterceptorOptions(where, checkOptionsObject(where, options, INTERCEPTOR_KEYS));
+  const own = interceptorOptions(where, options);
   return (request, next) =>
     interceptThroughBreaker(request, next, inject(BreakerRegistry, { optional: true }), {
       ...inject(INTERCEPTOR_OPTIONS, { optional: true }),

@@ -1,9 +1,13 @@
 import { makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
-import { BreakerRegistry, type BreakerRegistryOptions } from 'rxjs-fluxgate';
-import { httpFailures } from './http-failures';
+import {
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  type CircuitBreakerConfig,
+} from 'rxjs-fluxgate';
+import * as check from '../internal/validate';
+import { browserDefaults } from './browser-defaults';
 import {
   checkInterceptorOptions,
-  checkOptionsObject,
   INTERCEPTOR_KEYS,
   INTERCEPTOR_OPTIONS,
   type CircuitBreakerInterceptorOptions,
@@ -11,14 +15,14 @@ import {
 
 /**
  * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`), or a
- * `registry` made by the app, and the interceptors' (`key`, `rejectWith`).
+ * `registry` made by the app, and the interceptors' (`key`, `rejectWith`, `honorRetryAfter`).
  *
  * ## Example
  * ```ts
  * const options: CircuitBreakersOptions = {
- *   defaults: { tripper: trippers.failureStreak(5) },
- *   configs: { 'https://payments.example.com': { retry: retries.cooldown(120_000) } },
- *   rejectWith: 'response',
+ *   defaults: { retry: retries.cooldown(10_000) },
+ *   configs: { 'https://payments.example.com': { tripper: trippers.failureStreak(2) } },
+ *   honorRetryAfter: true,
  * };
  * provideCircuitBreakers(options);
  * ```
@@ -31,10 +35,11 @@ export interface CircuitBreakersOptions
    * rendering every request bootstraps a new root injector, so a registry made per injector would
    * forget each failure with the render that saw it. Make it once, at module level.
    *
-   * Its breakers track what its own `defaults` say: pass `tracker: httpFailures()` to count HTTP
-   * failures as the registry `provideCircuitBreakers` makes does (without a tracker, every error
-   * counts, 404s included). Not allowed together with `defaults` or `configs`, which belong to
-   * the registry then.
+   * Its breakers follow its own `defaults`, not {@link browserDefaults}: pass
+   * `defaults: browserDefaults()` (or at least `tracker: httpFailures()`) to get the policy and
+   * the HTTP tracker of the registry `provideCircuitBreakers` makes (without a tracker, every
+   * error counts, 404s included). Not allowed together with `defaults` or `configs`, which belong
+   * to the registry then.
    */
   readonly registry?: BreakerRegistry;
 }
@@ -44,36 +49,50 @@ export interface CircuitBreakersOptions
  * `registry` gives one to share, and the options of the interceptors. Inject the registry by its
  * class: `inject(BreakerRegistry).states$`.
  *
- * Breakers of the registry made here track {@link httpFailures} unless `defaults` (or a name's
- * entry in `configs`) gives another `tracker`. A `registry` passed in keeps its own defaults: give
- * it `tracker: httpFailures()` yourself. Add {@link circuitBreakerInterceptor} (or
- * {@link CircuitBreakerInterceptor}) to `HttpClient` to send requests through the breakers.
+ * Breakers of the registry made here take every field that `defaults` (or, for one name, its
+ * `configs` entry) does not set from {@link browserDefaults}, a policy for a page's sparse
+ * traffic: open once 5 calls in the last 30 s are recorded and half of them failed; probe after
+ * 5 s, backing off to 60 s with ±20% jitter while the backend stays down; the first request after
+ * the wait is the one trial (`permits.all()`, `maxHalfOpenCalls: 1`), whose failure reopens and
+ * whose success closes the breaker; a trial that hangs is given up after 30 s. They track
+ * {@link httpFailures}. A field set to `undefined` counts as not set. A `registry` passed in keeps
+ * its own defaults. Add {@link circuitBreakerInterceptor} (or {@link CircuitBreakerInterceptor})
+ * to `HttpClient` to send requests through the breakers.
  *
  * ## Example
  * ```ts
  * import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
  * import { BreakerRegistry, retries, trippers } from 'rxjs-fluxgate';
  * import {
+ *   browserDefaults,
  *   circuitBreakerInterceptor,
- *   httpFailures,
  *   provideCircuitBreakers,
  * } from 'rxjs-fluxgate/angular';
  *
- * // In the browser: one registry per app, made from these options.
+ * // In the browser: one registry per app. Every origin gets the browser defaults and obeys
+ * // a Retry-After on its 429s and 503s; payments also opens after 2 failures in a row, and
+ * // reopens on a failed trial (entering half_open resets the streak).
  * export const appConfig: ApplicationConfig = {
  *   providers: [
  *     provideCircuitBreakers({
- *       defaults: { tripper: trippers.failureStreak(5), retry: retries.cooldown(30_000) },
- *       configs: { 'https://payments.example.com': { tripper: trippers.failureStreak(2) } },
+ *       configs: {
+ *         'https://payments.example.com': {
+ *           tripper: trippers
+ *             .failureStreak(2)
+ *             .or(trippers.halfOpened().and(trippers.failureStreak(1))),
+ *         },
+ *       },
+ *       honorRetryAfter: true,
  *     }),
  *     provideHttpClient(withFetch(), withInterceptors([circuitBreakerInterceptor()])),
  *   ],
  * };
  *
  * // Server-side rendering bootstraps a root injector per request: share one registry, made once
- * // at module level, so a breaker opened during one render still protects the next.
+ * // at module level, so a breaker opened during one render still protects the next. Same
+ * // policy as the browser's, but a fixed 30 s wait.
  * export const breakers = new BreakerRegistry({
- *   defaults: { tracker: httpFailures(), tripper: trippers.failureStreak(5) },
+ *   defaults: { ...browserDefaults(), retry: retries.cooldown(30_000) },
  * });
  * export const serverConfig: ApplicationConfig = {
  *   providers: [
@@ -84,13 +103,13 @@ export interface CircuitBreakersOptions
  * ```
  *
  * @param options The registry's `defaults` and `configs`, or a `registry` to share (not both), and
- *   the interceptors' `key` and `rejectWith`. Checked now, so a bad option fails at startup, not
- *   at the first request.
+ *   the interceptors' `key`, `rejectWith` and `honorRetryAfter`. Checked now, so a bad option
+ *   fails at startup, not at the first request.
  * @return Providers for `bootstrapApplication`, a route's `providers` or `createEnvironmentInjector`.
  */
 export function provideCircuitBreakers(options?: CircuitBreakersOptions): EnvironmentProviders {
   const where = 'provideCircuitBreakers(options)';
-  const opts: CircuitBreakersOptions = checkOptionsObject(where, options, [
+  const opts = check.options<CircuitBreakersOptions>(where, options, [
     'registry',
     'defaults',
     'configs',
@@ -114,10 +133,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
       interceptorProvider,
     ]);
   }
-  const registryOptions: BreakerRegistryOptions = {
-    defaults: { ...opts.defaults, tracker: opts.defaults?.tracker ?? httpFailures() },
-    ...(opts.configs === undefined ? {} : { configs: opts.configs }),
-  };
+  const registryOptions = browserRegistryOptions(where, opts);
   // Made once here only to check the configs; each injector gets its own registry.
   new BreakerRegistry(registryOptions);
   return makeEnvironmentProviders([
@@ -126,21 +142,44 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
   ]);
 }
 
+/** A config without its `undefined` fields, so they do not hide the browser defaults. */
+function definedFields(where: string, config: unknown): CircuitBreakerConfig {
+  const given = check.options<Record<string, unknown>>(where, config);
+  return Object.fromEntries(
+    Object.entries(given).filter(([, value]) => value !== undefined),
+  ) as CircuitBreakerConfig;
+}
+
+/**
+ * The registry options: the browser defaults under the given `defaults`; each `configs` entry
+ * without its `undefined` fields (the registry merges it over the defaults field by field).
+ */
+function browserRegistryOptions(
+  where: string,
+  opts: Partial<CircuitBreakersOptions>,
+): BreakerRegistryOptions {
+  const defaults = { ...browserDefaults(), ...definedFields(`${where}.defaults`, opts.defaults) };
+  if (opts.configs === undefined) return { defaults };
+  const given = check.options<Record<string, unknown>>(`${where}.configs`, opts.configs);
+  const configs = Object.fromEntries(
+    Object.entries(given).map(([name, config]) => [
+      name,
+      definedFields(`${where}.configs.${name}`, config),
+    ]),
+  );
+  return { defaults, configs };
+}
+
 /** Throws unless `registry` is a `BreakerRegistry` of the same copy of the core as this entry. */
 function checkRegistry(where: string, registry: unknown): void {
   if (registry instanceof BreakerRegistry) return;
-  let got: string;
-  if (registry === null) got = 'null';
-  else if (Array.isArray(registry)) got = 'an array';
-  else if (typeof registry !== 'object') got = typeof registry;
-  else {
-    const name = (registry as { constructor?: { name?: unknown } }).constructor?.name;
-    got =
-      name === 'BreakerRegistry'
-        ? 'a BreakerRegistry of another copy of rxjs-fluxgate (CommonJS and ES module imports mixed?)'
-        : typeof name === 'string' && name !== 'Object'
-          ? `a ${name}`
-          : 'an object';
-  }
+  const name =
+    registry !== null && typeof registry === 'object'
+      ? (registry as { constructor?: { name?: unknown } }).constructor?.name
+      : undefined;
+  const got =
+    name === 'BreakerRegistry'
+      ? 'a BreakerRegistry of another copy of rxjs-fluxgate (CommonJS and ES module imports mixed?)'
+      : check.describe(registry);
   throw new TypeError(`${where}.registry: expected a BreakerRegistry, got ${got}`);
 }

@@ -8,3 +8,4 @@ export type { SlackClientOptions, SlackListenerOptions, SlackWebhookOptions } fr
 export type { SlackClient, SlackPostMessage } from './post';
 export type { SlackAttachment, SlackBlock, SlackMessageContent, SlackText } from './render';
 export type { SlackTemplate, SlackTemplateInput, SlackTemplates, TransitionKey } from './templates';
+export { escapeMrkdwn, MAX_NAME_LENGTH } from './render';

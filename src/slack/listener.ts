@@ -1,9 +1,11 @@
 import type { Listener, State, Transition } from 'rxjs-fluxgate';
 import { checkOptions, type SlackListenerOptions } from './options';
-import { postToWebhook } from './post';
-import { sendQueue } from './queue';
-import { render } from './render';
+import { postToWebhook, postWithClient } from './post';
+import { sendQueue, type Attempt } from './queue';
+import { render, shortName } from './render';
+import { safeError } from './secrets';
 import { templateFor } from './templates';
+import { describe } from '../internal/validate';
 
 /** States whose message ends the breaker's thread. */
 const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'metrics_only']);
@@ -24,20 +26,31 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  * `timeout`, on a non-2xx answer, on `ok: false` or on a network error, and the breaker reports
  * the rejection to its `onError` (or `console.error`). The next transition is still sent.
  *
+ * With a store shared between processes (SPEC 7), only transitions with `origin: 'local'` are
+ * posted, so each one reaches the channel once for the whole fleet; for a `remote` one the
+ * promise resolves at once and nothing is queued (a remote `-> closed`, `-> disabled` or
+ * `-> metrics_only` still ends this process's thread for that breaker). Threads are per process.
+ *
  * A `WebClient` request goes on after `timeout` (its own timeout, retries and rate-limit waits
  * decide when it ends), so the next message waits for the request's real end, up to 12 times
  * `timeout` and at least 30 s (one minute by default); a late answer still starts the breaker's
- * thread. Past that
- * limit the queue sends the next message anyway, and that message's promise rejects to say so;
- * until that request ends, Slack counts as down and each later message holds the queue for
- * `timeout` only.
- * Give the client limits of its own, as below, so that this stays rare. A webhook request is
- * aborted at `timeout`.
+ * thread. Past that limit the queue sends the next message anyway, and that message's promise
+ * rejects to say so; until that request ends, Slack counts as down and each later message holds
+ * the queue for `timeout` only. Give the client limits of its own, as below, so that this stays
+ * rare. A webhook request is aborted at `timeout`. A custom client may return any thenable: it
+ * is adopted once, so one that calls back twice, synchronously, never, or throws cannot stall the
+ * queue or throw anywhere.
  *
  * While Slack is slow or down, at most 50 messages wait behind the one being sent: a new
  * transition then drops the oldest waiting message, whose promise rejects with
  * `dropped "<from> -> <to>" of circuit breaker '<name>': ...; <n> messages dropped so far`, so the
  * newest transitions (the recovery above all) are the ones that reach the channel.
+ *
+ * Breaker names often come from outside input (origins, routes, tenants), so a name is cut to
+ * 100 characters (`MAX_NAME_LENGTH`, with `…`) and made inert wherever Slack reads mrkdwn: see
+ * `escapeMrkdwn`, which templates that show a name should use too. No error this listener
+ * produces contains the webhook URL or the client's token: a client's errors are passed on as
+ * their message only, with those blanked out as `[redacted]`.
  *
  * ## Example
  * ```ts
@@ -61,45 +74,51 @@ const ENDS_THREAD: ReadonlySet<State> = new Set<State>(['closed', 'disabled', 'm
  */
 export function slackListener(options: SlackListenerOptions): Listener {
   const o = checkOptions(options);
+  const { client } = o;
   const threads = new Map<string, string>();
 
-  /** Starts the request of `t`; the promise settles when the request really ends. */
-  const start = (t: Transition, late: { value: boolean }): Promise<void> => {
+  /** Posts `t`; the promise settles when the request really ends. */
+  const post = async (t: Transition, attempt: Attempt): Promise<void> => {
     const message = render(templateFor(o.templates, t), t, o.name);
-    if (o.client === undefined) return postToWebhook(o.webhookUrl, message, o.timeout);
+    if (client === undefined) return postToWebhook(o.webhookUrl, message, o.timeout);
     const thread = threads.get(t.name);
     if (ENDS_THREAD.has(t.to)) threads.delete(t.name);
-    return o.client.chat
-      .postMessage(
-        thread === undefined
-          ? { channel: o.channel, ...message }
-          : t.to === 'closed'
-            ? { channel: o.channel, ...message, thread_ts: thread, reply_broadcast: true }
-            : { channel: o.channel, ...message, thread_ts: thread },
-      )
-      .then((answer) => {
-        if (answer === null || typeof answer !== 'object') {
-          throw new Error(`chat.postMessage resolved to ${String(answer)}`);
-        }
-        if (answer.ok === false) {
-          throw new Error(`Slack answered ok: false (${answer.error ?? '?'})`);
-        }
-        // A late answer (after `timeout`) still starts the thread, unless the queue has moved on.
-        if (
-          thread === undefined &&
-          t.to === 'open' &&
-          typeof answer.ts === 'string' &&
-          !late.value
-        ) {
-          threads.set(t.name, answer.ts);
-        }
-      });
+    const ts = await postWithClient(
+      client,
+      thread === undefined
+        ? { channel: o.channel, ...message }
+        : t.to === 'closed'
+          ? { channel: o.channel, ...message, thread_ts: thread, reply_broadcast: true }
+          : { channel: o.channel, ...message, thread_ts: thread },
+    );
+    // A late answer (after `timeout`) still starts the thread, unless the queue has moved on.
+    if (thread === undefined && t.to === 'open' && ts !== undefined && !attempt.abandoned) {
+      threads.set(t.name, ts);
+    }
   };
 
-  return sendQueue<Transition>({
+  const enqueue = sendQueue<Transition>({
     timeout: o.timeout,
     label: o.name === undefined ? 'slackListener' : `slackListener (${o.name})`,
-    describe: (t) => `"${t.from} -> ${t.to}" of circuit breaker '${t.name}'`,
-    start,
+    describe: (t) => `"${t.from} -> ${t.to}" of circuit breaker '${shortName(t.name)}'`,
+    // Only a scrubbed copy of an error goes on: a client's own may hold the token.
+    start: (t, attempt) =>
+      post(t, attempt).catch((error: unknown) => {
+        throw safeError(error, o.redact);
+      }),
   });
+
+  return (t: Transition): Promise<void> => {
+    if (t === null || typeof t !== 'object') {
+      return Promise.reject(
+        new TypeError(`slackListener: expected a transition, got ${describe(t)}`),
+      );
+    }
+    // Another process sharing the store made it, and posts it: each transition is posted once.
+    if (t.origin === 'remote') {
+      if (ENDS_THREAD.has(t.to)) threads.delete(t.name);
+      return Promise.resolve();
+    }
+    return enqueue(t);
+  };
 }

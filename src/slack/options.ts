@@ -1,5 +1,7 @@
+import * as check from '../internal/validate';
 import type { SlackClient } from './post';
-import type { SlackTemplates } from './templates';
+import { clientSecrets, redactor, webhookSecrets, type Redact } from './secrets';
+import { checkFields, TEMPLATE_KEYS, type SlackTemplates } from './templates';
 
 /** Options of {@link slackListener}, common to both modes. */
 interface CommonOptions {
@@ -49,72 +51,111 @@ export interface CheckedOptions {
   readonly name: string | undefined;
   readonly templates: SlackTemplates;
   readonly timeout: number;
+  /** Blanks the webhook URL and the client's token out of a text. */
+  readonly redact: Redact;
 }
 
-const KEYS = new Set(['client', 'channel', 'webhookUrl', 'name', 'templates', 'timeout']);
+/** The options {@link slackListener} takes. */
+const KEYS: readonly (keyof SlackClientOptions | keyof SlackWebhookOptions)[] = [
+  'client',
+  'channel',
+  'webhookUrl',
+  'name',
+  'templates',
+  'timeout',
+];
 
-/** Checks the options of {@link slackListener} and fills in the defaults. */
+/** Milliseconds one message may take by default. */
+const DEFAULT_TIMEOUT = 5000;
+
+/**
+ * Checks the options of {@link slackListener} and fills in the defaults. No message shows the
+ * webhook URL or anything of the client: only its kind.
+ */
 export function checkOptions(options: SlackListenerOptions): CheckedOptions {
   const where = 'slackListener(options)';
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${where}: expected an options object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option "${key}" (expected one of ${[...KEYS].join(', ')})`,
-      );
-    }
-  }
-  const { client, webhookUrl } = options;
+  const given = check.requiredOptions<SlackClientOptions | SlackWebhookOptions>(
+    where,
+    options,
+    KEYS,
+  );
+  const { client, webhookUrl } = given;
   if ((client === undefined) === (webhookUrl === undefined)) {
     throw new TypeError(`${where}: expected exactly one of client and webhookUrl`);
   }
   let url = '';
   let channel = '';
+  let secrets: string[];
   if (client !== undefined) {
     if (
       client === null ||
       typeof client !== 'object' ||
       typeof (client as Partial<SlackClient>).chat?.postMessage !== 'function'
     ) {
-      throw new TypeError(`${where}: expected client to have chat.postMessage (a WebClient)`);
-    }
-    if (typeof options.channel !== 'string' || options.channel === '') {
-      throw new TypeError(`${where}: expected channel to be a non-empty string`);
-    }
-    channel = options.channel;
-  } else {
-    try {
-      url = new URL(webhookUrl as string | URL).href;
-    } catch {
-      throw new TypeError(`${where}: expected webhookUrl to be a URL, got ${String(webhookUrl)}`);
-    }
-    if (typeof fetch !== 'function') {
-      throw new TypeError(`${where}: webhookUrl needs the global fetch (Node 18 or later)`);
-    }
-  }
-  const name = options.name;
-  if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new TypeError(`${where}: expected name to be a non-empty string`);
-  }
-  const timeout = options.timeout ?? 5000;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new RangeError(`${where}: expected timeout to be a finite number of ms > 0`);
-  }
-  const templates = options.templates ?? {};
-  if (templates === null || typeof templates !== 'object') {
-    throw new TypeError(`${where}: expected templates to be an object`);
-  }
-  for (const [key, value] of Object.entries(templates)) {
-    if (key !== 'fallback' && !/^[a-z_]+->[a-z_]+$/.test(key)) {
       throw new TypeError(
-        `${where}: expected template keys like "closed->open" or "fallback", got "${key}"`,
+        `slackListener({ client }): expected a Slack client (an object with chat.postMessage()), got ${check.describe(client)}`,
       );
     }
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-      throw new TypeError(`${where}: expected templates["${key}"] to be an object or a function`);
+    channel = check.name('slackListener({ channel })', given.channel);
+    secrets = clientSecrets(client);
+  } else {
+    const parsed = parseWebhookUrl(webhookUrl);
+    url = parsed.href;
+    secrets = webhookSecrets(parsed);
+    if (typeof fetch !== 'function') {
+      throw new TypeError(
+        'slackListener({ webhookUrl }): needs the global fetch (Node 18 or later)',
+      );
     }
   }
-  return { client, channel, webhookUrl: url, name, templates, timeout };
+  const name =
+    given.name === undefined ? undefined : check.name('slackListener({ name })', given.name);
+  const timeout =
+    given.timeout === undefined
+      ? DEFAULT_TIMEOUT
+      : check.positiveDuration('slackListener({ timeout })', given.timeout);
+  const templates = check.options<SlackTemplates>(
+    'slackListener({ templates })',
+    given.templates,
+    TEMPLATE_KEYS,
+  );
+  for (const [key, value] of Object.entries(templates)) {
+    if (value === undefined || typeof value === 'function') continue;
+    const path = `templates[${JSON.stringify(key)}]`;
+    if (value === null || typeof value !== 'object') {
+      throw new TypeError(
+        `slackListener({ ${path} }): expected an object or a function, got ${check.describe(value)}`,
+      );
+    }
+    checkFields(path, value);
+  }
+  return { client, channel, webhookUrl: url, name, templates, timeout, redact: redactor(secrets) };
+}
+
+/** The webhook URL, parsed; the error never shows it (its path is the secret). */
+function parseWebhookUrl(value: unknown): URL {
+  const where = 'slackListener({ webhookUrl })';
+  const rule = 'an absolute http(s) URL';
+  let url: URL | undefined;
+  if (value instanceof URL) url = new URL(value.href);
+  else if (typeof value === 'string') {
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+  }
+  if (url === undefined) {
+    const got =
+      typeof value === 'string'
+        ? `a string of ${value.length} characters that is not one (not shown: it may hold the secret)`
+        : check.describe(value);
+    throw new TypeError(`${where}: expected ${rule}, got ${got}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(
+      `${where}: expected ${rule}, got one with protocol ${JSON.stringify(url.protocol)}`,
+    );
+  }
+  return url;
 }

@@ -29,6 +29,36 @@ export interface SlackClient {
   };
 }
 
+/** Slack's answer to `chat.postMessage`, as far as the listener reads it. */
+interface Answer {
+  readonly ok?: unknown;
+  readonly ts?: unknown;
+  readonly error?: unknown;
+}
+
+/**
+ * Posts `message` with the Web API and resolves to the message's `ts` (when Slack gave one).
+ * Whatever `postMessage` returns (a Promise, a minimal thenable that calls back twice or never, a
+ * plain value) or throws is adopted once, so it can neither throw here nor settle twice.
+ */
+export function postWithClient(
+  client: SlackClient,
+  message: SlackPostMessage,
+): Promise<string | undefined> {
+  return new Promise<unknown>((resolve) => resolve(client.chat.postMessage(message))).then(
+    (answer) => {
+      if (answer === null || typeof answer !== 'object') {
+        throw new Error(`chat.postMessage resolved to ${String(answer)}`);
+      }
+      const { ok, ts, error } = answer as Answer;
+      if (ok === false) {
+        throw new Error(`Slack answered ok: false (${typeof error === 'string' ? error : '?'})`);
+      }
+      return typeof ts === 'string' ? ts : undefined;
+    },
+  );
+}
+
 /** Rejects with a timeout error if `promise` has not settled after `ms`. */
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

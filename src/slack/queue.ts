@@ -1,3 +1,15 @@
+/**
+ * The send queue: messages go out one at a time, in order, whatever the client does.
+ *
+ * Its bounds: at most {@link MAX_WAITING} messages wait (the oldest is dropped past that); each
+ * message's promise settles within `timeout`; the queue waits for a request's real end up to
+ * {@link hardLimit} (or only `timeout` while an earlier request it gave up on is still unanswered);
+ * a request is anything (a Promise, a minimal thenable, a value, a throw), adopted once.
+ *
+ * @internal
+ */
+import { textOf } from './secrets';
+
 /** How many messages may wait behind the one being sent; past that the oldest is dropped. */
 export const MAX_WAITING = 50;
 
@@ -11,19 +23,31 @@ export const HARD_LIMIT_FACTOR = 12;
 /** The least the queue waits for a request (Slack's `Retry-After` does not scale with `timeout`). */
 export const HARD_LIMIT_FLOOR = 30_000;
 
+/** How long the queue waits for one request before it sends the next message anyway. */
+export function hardLimit(timeout: number): number {
+  return Math.max(timeout * HARD_LIMIT_FACTOR, HARD_LIMIT_FLOOR);
+}
+
+/** What the queue tells a request it started. */
+export interface Attempt {
+  /** True once the queue has stopped waiting for this request and moved on. */
+  readonly abandoned: boolean;
+}
+
 /** What a send queue needs. */
 export interface SendQueueOptions<T> {
-  /** Milliseconds after which an item's promise rejects. */
+  /** Milliseconds after which an item's promise rejects (finite, `> 0`). */
   readonly timeout: number;
   /** Starts error messages: `slackListener` or `slackListener (<service>)`. */
   readonly label: string;
   /** Names an item in error messages. */
   describe(item: T): string;
   /**
-   * Starts the request of `item`; the promise settles when the request really ends. `late.value`
-   * becomes true when the queue has stopped waiting for it.
+   * Starts the request of `item`. What it returns (a Promise, any thenable or a plain value) or
+   * throws is adopted once, as `Promise.resolve` would: its settling is the request's real end,
+   * and its rejection's message goes into the item's error.
    */
-  start(item: T, late: { value: boolean }): Promise<void>;
+  start(item: T, attempt: Attempt): unknown;
 }
 
 /** An item waiting to be sent, and its promise's settlers. */
@@ -33,92 +57,102 @@ interface Job<T> {
   readonly reject: (error: Error) => void;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Runs `start` and adopts what it returns or throws as a real Promise; never throws. */
+function adopt(start: () => unknown): Promise<unknown> {
+  // The executor's throw rejects; resolving with a thenable calls its `then` once, later, with
+  // resolvers that only the first call can use, and a throw from `then` rejects.
+  return new Promise((resolve) => resolve(start()));
 }
 
 /**
- * A queue that sends items one at a time, in order; returns the function that enqueues one and
- * gives the promise of its delivery.
+ * A queue that sends items one at a time, in order. Returns the function that enqueues an item
+ * and gives the promise of its delivery: it resolves when the request succeeds within `timeout`,
+ * and rejects (never throws) when the request fails, passes `timeout`, or the item is dropped.
+ * The queue itself never throws, never leaves a rejection unhandled and never stops: whatever a
+ * request does, the next item goes out at the latest {@link hardLimit} ms later.
  */
 export function sendQueue<T>(o: SendQueueOptions<T>): (item: T) => Promise<void> {
-  const limit = Math.max(o.timeout * HARD_LIMIT_FACTOR, HARD_LIMIT_FLOOR);
-  const pending: Job<T>[] = [];
-  let draining = false;
+  const limit = hardLimit(o.timeout);
+  const waiting: Job<T>[] = [];
+  let busy = false;
   /** Set when the queue stopped waiting for a request; reported with the next message. */
   let gaveUp: string | undefined;
   let dropped = 0;
   /** Requests the queue stopped waiting for that have not ended yet. */
   let stuck = 0;
+  const unstick = (): void => {
+    stuck--;
+  };
 
-  const fail = (item: T, error: unknown): Error =>
-    new Error(`${o.label}: could not post ${o.describe(item)}: ${errorText(error)}`, {
-      cause: error,
-    });
+  const fail = (item: T, text: string, cause?: unknown): Error =>
+    new Error(
+      `${o.label}: could not post ${o.describe(item)}: ${text}`,
+      cause === undefined ? undefined : { cause },
+    );
 
-  /** Sends one message; resolves when the queue may send the next one. Never rejects. */
-  const send = async (job: Job<T>): Promise<void> => {
+  const next = (): void => {
+    const job = waiting.shift();
+    busy = job !== undefined;
+    if (job !== undefined) send(job);
+  };
+
+  /** Sends one item; calls `next` exactly once, when the request ends or at the limit. */
+  const send = (job: Job<T>): void => {
     const { item } = job;
     const earlier = gaveUp;
     gaveUp = undefined;
-    const late = { value: false };
-    let request: Promise<void>;
-    try {
-      request = o.start(item, late);
-    } catch (error) {
-      request = Promise.reject(error);
-    }
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    const after = (ms: number) =>
-      new Promise<'late'>((resolve) => timers.push(setTimeout(() => resolve('late'), ms)));
+    const withEarlier = (text: string) => (earlier === undefined ? text : `${text}; ${earlier}`);
     // While a request given up on is still unanswered, Slack is down: no use waiting long.
     const wait = stuck > 0 ? o.timeout : limit;
-    const withEarlier = (text: string) =>
-      new Error(earlier === undefined ? text : `${text}; ${earlier}`);
-    // The item's promise: the request's outcome, or a timeout error at `timeout`.
-    void Promise.race([request, after(o.timeout)]).then(
-      (outcome) => {
-        if (outcome === 'late') {
-          const goesOn = `the request goes on; the next message waits for it up to ${wait} ms`;
-          job.reject(fail(item, withEarlier(`no answer within ${o.timeout} ms (${goesOn})`)));
-        } else if (earlier !== undefined) job.reject(fail(item, new Error(earlier)));
-        else job.resolve();
-      },
-      (error: unknown) =>
-        job.reject(fail(item, earlier === undefined ? error : withEarlier(errorText(error)))),
-    );
-    // The queue: the request's real end, or the limit.
-    const ended = await Promise.race([
-      request.then(
-        () => 'ended' as const,
-        () => 'ended' as const,
-      ),
-      after(wait),
-    ]);
-    for (const timer of timers) clearTimeout(timer);
-    if (ended === 'late') {
-      late.value = true;
+    const attempt = { abandoned: false };
+    let answered = false;
+    let released = false;
+
+    const answer = (error: Error | undefined): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timeoutTimer);
+      if (error === undefined) job.resolve();
+      else job.reject(error);
+    };
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(limitTimer);
+      next();
+    };
+
+    const timeoutTimer = setTimeout(() => {
+      const goesOn = `the request goes on; the next message waits for it up to ${wait} ms`;
+      answer(fail(item, withEarlier(`no answer within ${o.timeout} ms (${goesOn})`)));
+    }, o.timeout);
+    const limitTimer = setTimeout(() => {
+      attempt.abandoned = true;
       if (stuck === 0) {
         gaveUp = `the request of ${o.describe(item)} still had no answer after ${wait} ms, so this message did not wait for it (Slack may show them out of order)`;
       }
       stuck++;
-      void request.then(
-        () => stuck--,
-        () => stuck--,
-      );
-    }
-  };
+      request.then(unstick, unstick);
+      release();
+    }, wait);
 
-  const drain = async (): Promise<void> => {
-    draining = true;
-    for (let job = pending.shift(); job !== undefined; job = pending.shift()) await send(job);
-    draining = false;
+    const request = adopt(() => o.start(item, attempt));
+    request.then(
+      () => {
+        answer(earlier === undefined ? undefined : fail(item, earlier));
+        release();
+      },
+      (error: unknown) => {
+        answer(fail(item, withEarlier(textOf(error)), error));
+        release();
+      },
+    );
   };
 
   return (item: T): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      if (pending.length >= MAX_WAITING) {
-        const oldest = pending.shift() as Job<T>;
+      if (waiting.length >= MAX_WAITING) {
+        const oldest = waiting.shift() as Job<T>;
         dropped++;
         oldest.reject(
           new Error(
@@ -126,7 +160,7 @@ export function sendQueue<T>(o: SendQueueOptions<T>): (item: T) => Promise<void>
           ),
         );
       }
-      pending.push({ item, resolve, reject });
-      if (!draining) void drain();
+      waiting.push({ item, resolve, reject });
+      if (!busy) next();
     });
 }

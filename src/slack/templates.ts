@@ -1,4 +1,5 @@
 import type { State, Transition } from 'rxjs-fluxgate';
+import * as check from '../internal/validate';
 
 /** The text and colour of one message. */
 export interface SlackTemplate {
@@ -87,12 +88,48 @@ const BY_STATE: Readonly<Record<State, SlackTemplate>> = {
   },
 };
 
-/** The template of `t`: the user's (or the user's fallback) merged over the built-in one. */
+/** Every state, from the built-in templates (a record of every {@link State}, checked by tsc). */
+const STATE_NAMES = Object.keys(BY_STATE) as State[];
+
+/** The keys a {@link SlackTemplates} may have: every transition between two states, and `fallback`. */
+export const TEMPLATE_KEYS: readonly string[] = Object.freeze([
+  ...STATE_NAMES.flatMap((from) =>
+    STATE_NAMES.filter((to) => to !== from).map((to): TransitionKey => `${from}->${to}`),
+  ),
+  'fallback',
+]);
+
+/** The fields of a {@link SlackTemplate}. */
+const FIELDS: readonly (keyof SlackTemplate)[] = ['title', 'color', 'description'];
+
+/**
+ * Checks the fields a template gives: known keys, each a string. `path` names the template in
+ * messages: `templates["closed->open"]`.
+ */
+export function checkFields(path: string, value: unknown): Partial<SlackTemplate> {
+  const fields = check.options<SlackTemplate>(`slackListener({ ${path} })`, value, FIELDS);
+  for (const field of FIELDS) {
+    const given: unknown = fields[field];
+    if (given !== undefined && typeof given !== 'string') {
+      throw new TypeError(
+        `slackListener({ ${path}.${field} }): expected a string, got ${check.describe(given)}`,
+      );
+    }
+  }
+  return fields;
+}
+
+/**
+ * The template of `t`: the user's (or the user's fallback) merged over the built-in one. Throws
+ * a `TypeError` when a template function throws or gives something else than template fields.
+ */
 export function templateFor(templates: SlackTemplates, t: Transition): SlackTemplate {
   const key: TransitionKey = `${t.from}->${t.to}`;
   const builtIn = BUILT_IN[key];
   const base = builtIn ?? BY_STATE[t.to];
-  const given = templates[key] ?? (builtIn === undefined ? templates.fallback : undefined);
-  const fields = typeof given === 'function' ? given(t) : given;
+  const usedKey = templates[key] !== undefined ? key : builtIn === undefined ? 'fallback' : key;
+  const given = templates[usedKey];
+  if (typeof given !== 'function') return { ...base, ...given };
+  const fields = checkFields(`templates["${usedKey}"](transition)`, given(t));
   return { ...base, ...fields };
 }

@@ -28,6 +28,7 @@ export interface SlackClientOptions extends CommonOptions {
   readonly client: SlackClient;
   /** The channel id, e.g. `'C0123456789'` (the bot must be a member). */
   readonly channel: string;
+  /** Not with `client`: one or the other. */
   readonly webhookUrl?: undefined;
 }
 
@@ -37,6 +38,7 @@ export interface SlackWebhookOptions extends CommonOptions {
   readonly webhookUrl: string | URL;
   /** Ignored: a webhook posts to its own channel. */
   readonly channel?: string;
+  /** Not with `webhookUrl`: one or the other. */
   readonly client?: undefined;
 }
 

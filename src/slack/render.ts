@@ -17,7 +17,9 @@ export type SlackBlock =
 
 /** A Block Kit text object in mrkdwn. */
 export interface SlackText {
+  /** Always `'mrkdwn'`. */
   readonly type: 'mrkdwn';
+  /** The text, in Slack mrkdwn. */
   readonly text: string;
 }
 

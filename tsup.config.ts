@@ -17,6 +17,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
+  // No shared chunks: each entry point inlines the small internal modules it uses (the options
+  // checker), so an integration's ESM file imports only its peer, rxjs and 'rxjs-fluxgate'.
+  splitting: false,
   // Peers are never bundled; each integration's library stays the user's own install.
   // Integrations import the core as 'rxjs-fluxgate', so every entry point shares one copy of it.
   external: [

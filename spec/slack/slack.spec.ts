@@ -4,16 +4,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { LogLevel, WebClient } from '@slack/web-api';
-import {
-  CircuitBreaker,
-  permits,
-  retries,
-  trippers,
-  type FaultContext,
-  type Listener,
-  type Transition,
-} from 'rxjs-fluxgate';
-import { slackListener, type SlackListenerOptions } from '../../src/slack';
+import { CircuitBreaker, trippers, type Transition } from 'rxjs-fluxgate';
+import { slackListener } from '../../src/slack';
 import { ManualClock } from '../helpers/clock';
 import {
   closedPort,
@@ -21,70 +13,7 @@ import {
   type LoopbackServer,
   type ReceivedRequest,
 } from '../helpers/loopback-server';
-
-/** A chat.postMessage call as the stand-in server received it, form fields decoded. */
-interface Posted {
-  channel?: string;
-  text?: string;
-  thread_ts?: string;
-  reply_broadcast?: string;
-  attachments?: { color: string; blocks: { type: string; text?: { text: string } }[] }[];
-}
-
-function decode(request: ReceivedRequest): Posted {
-  if (request.headers['content-type']?.includes('application/json')) {
-    return JSON.parse(request.body) as Posted;
-  }
-  const form = new URLSearchParams(request.body);
-  const posted: Record<string, unknown> = {};
-  for (const [k, v] of form) posted[k] = k === 'attachments' ? JSON.parse(v) : v;
-  return posted as Posted;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(body));
-}
-
-/** A WebClient pointed at `server`, with no retries and a short timeout of its own. */
-function clientFor(server: LoopbackServer): WebClient {
-  return new WebClient('xoxb-test', {
-    slackApiUrl: `${server.url}/api/`,
-    retryConfig: { retries: 0 },
-    timeout: 2000,
-    logLevel: LogLevel.ERROR,
-  });
-}
-
-/** A breaker whose listener's deliveries the test can await, and whose onError it records. */
-function breakerWith(listener: Listener, clock = new ManualClock(Date.UTC(2026, 0, 2, 3, 4, 5))) {
-  const deliveries: Promise<void>[] = [];
-  const faults: { error: unknown; context: FaultContext }[] = [];
-  const breaker = new CircuitBreaker({
-    name: 'payment_api',
-    scheduler: clock,
-    tripper: trippers.failureStreak(1),
-    retry: retries.cooldown(1000),
-    permit: permits.all(),
-    maxHalfOpenCalls: 1,
-    listeners: [
-      (t) => {
-        const p = listener(t);
-        if (p) deliveries.push(p);
-        return p;
-      },
-    ],
-    onError: (error, context) => faults.push({ error, context }),
-  });
-  const settled = () => Promise.allSettled(deliveries);
-  return { breaker, clock, faults, settled };
-}
-
-const boom = async (): Promise<never> => {
-  throw new Error('backend down');
-};
-const ok = async (): Promise<string> => 'fine';
+import { boom, breakerWith, clientFor, decode, json, ok } from './helpers';
 
 /** open -> half_open -> open -> half_open -> closed, in virtual time. */
 async function tripProbeAndRecover(breaker: CircuitBreaker, clock: ManualClock): Promise<void> {
@@ -457,20 +386,6 @@ describe('slackListener with an incoming webhook', () => {
     } finally {
       await server.close();
     }
-  });
-});
-
-describe('slackListener options', () => {
-  test('bad options are errors that name the option', () => {
-    const client = new WebClient('xoxb-test');
-    const bad = (o: unknown) => () => slackListener(o as SlackListenerOptions);
-    expect(bad({ channel: 'C1' })).toThrow(/exactly one of client and webhookUrl/);
-    expect(bad({ client, webhookUrl: 'http://x/', channel: 'C1' })).toThrow(/exactly one/);
-    expect(bad({ client })).toThrow(/channel/);
-    expect(bad({ webhookUrl: 'not a url' })).toThrow(/webhookUrl to be a URL/);
-    expect(bad({ webhookUrl: 'http://x/', timeout: 0 })).toThrow(RangeError);
-    expect(bad({ webhookUrl: 'http://x/', templates: { open: {} } })).toThrow(/"closed->open"/);
-    expect(bad({ webhookUrl: 'http://x/', token: 'x' })).toThrow(/unknown option "token"/);
   });
 });
 

@@ -30,3 +30,40 @@ export function sequence(...values: number[]): () => number {
   let i = 0;
   return () => values[i++ % values.length]!;
 }
+
+/** What a {@link FaultyClock} does at one reading. */
+export type ClockFault = 'ok' | 'throw' | 'nan' | 'infinity' | 'string';
+
+/**
+ * A {@link ManualClock} that can misbehave as user clocks do: throw, or return `NaN`, `Infinity`
+ * or a non-number at chosen readings. `set()` moves time anywhere, back included.
+ */
+export class FaultyClock extends ManualClock {
+  /** Faults to play at the next readings, in order. */
+  readonly faults: ClockFault[] = [];
+  /** How many times `now()` was read. */
+  reads = 0;
+
+  override now(): number {
+    this.reads++;
+    const fault = this.faults.shift();
+    switch (fault) {
+      case undefined:
+      case 'ok':
+        return this.time;
+      case 'throw':
+        throw new Error('clock broke');
+      case 'nan':
+        return NaN;
+      case 'infinity':
+        return Infinity;
+      case 'string':
+        return '12' as unknown as number;
+    }
+  }
+
+  /** Sets the time (back or forward). */
+  set(time: number): void {
+    this.time = time;
+  }
+}

@@ -44,10 +44,15 @@ interface ChildResult {
 }
 
 /** Runs `script` in a child node; kills it if it has not exited by itself after `bound` ms. */
-function runChild(script: string, bound: number, flags: string[] = []): Promise<ChildResult> {
+function runChild(
+  script: string,
+  bound: number,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...flags, '-e', script], {
-      env: { ...process.env, NODE_PATH: path.join(root, 'node_modules'), FLUXGATE: lib },
+      env: { ...process.env, NODE_PATH: path.join(root, 'node_modules'), FLUXGATE: lib, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -145,7 +150,34 @@ for (let i = 1; i <= 1000000; i++) {
 console.log(JSON.stringify({ at100k, at1m: heap(), outcomes, states: [...states] }));
 `;
 
+/** autoHalfOpen holds a timer while open; dispose() must cancel it (SPEC 6.4). */
+const DISPOSED = `
+const { CircuitBreaker, trippers, retries } = require(process.env.FLUXGATE);
+const restored = new CircuitBreaker({
+  name: 'restored',
+  autoHalfOpen: true,
+  initialState: { version: 1, name: 'restored', state: 'open', changedAt: Date.now(), reopens: 0, generation: 3, retryWait: 3600000 },
+});
+const b = new CircuitBreaker({ name: 'auto', autoHalfOpen: true, tripper: trippers.failureStreak(1), retry: retries.cooldown(3600000) });
+b.call(() => Promise.reject(new Error('x'))).catch(() => {
+  console.log(JSON.stringify({ states: [b.state, restored.state] }));
+  if (process.env.DISPOSE === '1') { b.dispose(); restored.dispose(); }
+});
+`;
+
 describe('no leaks', () => {
+  test('dispose() cancels the autoHalfOpen timer, so the process exits by itself', async () => {
+    const r = await runChild(DISPOSED, 10_000, [], { DISPOSE: '1' });
+    expect(r.stderr).toBe('');
+    expect(r.killed).toBe(false);
+    expect(JSON.parse(r.stdout)).toEqual({ states: ['open', 'open'] });
+  }, 20_000);
+
+  test('the check works: without dispose() the autoHalfOpen timers keep the process alive', async () => {
+    const r = await runChild(DISPOSED, 2_000, [], { DISPOSE: '0' });
+    expect(r.killed).toBe(true);
+  }, 10_000);
+
   test('a process exits by itself once every subscription has ended', async () => {
     const r = await runChild(EXITS_BY_ITSELF, 20_000);
     expect(r.stderr).toBe('');

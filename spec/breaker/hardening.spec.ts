@@ -37,9 +37,8 @@ function expectChain(transitions: readonly Transition[], start = 'closed'): void
 
 describe('re-entrant commands', () => {
   test('forceOpen() from onError while a throwing retry.wait() is reported wins over the opening', () => {
-    let b!: CircuitBreaker;
     const faults: FaultContext['source'][] = [];
-    b = new CircuitBreaker({
+    const b: CircuitBreaker = new CircuitBreaker({
       tripper: trippers.failureStreak(1),
       retry: {
         wait: () => {
@@ -62,9 +61,8 @@ describe('re-entrant commands', () => {
   });
 
   test('a tripper that calls forceOpen(): the call gets its own error and the command stands', () => {
-    let b!: CircuitBreaker;
     const faults: unknown[] = [];
-    b = new CircuitBreaker({
+    const b: CircuitBreaker = new CircuitBreaker({
       tripper: {
         trips: () => {
           b.forceOpen();
@@ -85,8 +83,7 @@ describe('re-entrant commands', () => {
   });
 
   test('a listener that resets the breaker on open: transitions still read as a chain', () => {
-    let b!: CircuitBreaker;
-    b = new CircuitBreaker({
+    const b: CircuitBreaker = new CircuitBreaker({
       tripper: trippers.failureStreak(1),
       listeners: [(t) => (t.to === 'open' ? b.reset() : undefined)],
       scheduler: new ManualClock(),

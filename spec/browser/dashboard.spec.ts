@@ -1,0 +1,305 @@
+/**
+ * The live dashboard (`npm run demo:web`) in real Chromium: the Angular app with the real
+ * HttpClient, over XHR and over fetch, against the demo's flaky backends on 127.0.0.1.
+ *
+ * The server is started as the command starts it (a child process, its URL read from its
+ * output). Whether a request reached a backend while its breaker was open is decided exactly,
+ * not by comparing clocks: the page stamps every request it lets through with the state its
+ * badge is fed at that moment, and the server counts requests by that stamp.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = join(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Screenshots go here (ignored by git); `DASHBOARD_SCREENSHOT=docs/dashboard.png` adds a copy. */
+const SHOTS = join(ROOT, 'reports', 'browser');
+
+/** Bounds of every wait, in ms. */
+const START_MS = 30_000; // build the app and start the server, or launch Chromium
+const LOAD_MS = 15_000; // load the page and compile it (JIT)
+const TRIP_MS = 5_000; // fail -> open: 3 failures in a row, requests every 100 ms
+const RECOVER_MS = 8_000; // heal -> closed: a 1.5 s cooldown, then one trial
+const COMMAND_MS = 3_000; // a manual command shown on the badge
+const STOP_MS = 5_000;
+
+const installed = existsSync(CHROMIUM);
+const required = process.env.CI !== undefined && process.env.CI !== '';
+if (!installed && !required) {
+  console.warn(
+    `spec/browser skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set ` +
+      'CHROMIUM_PATH). With CI set, this is a failure, not a skip.',
+  );
+}
+const describeInChromium = installed || required ? describe : describe.skip;
+
+/** What the server counts per backend (see demo/web/server.js). */
+interface BackendCounts {
+  received: number;
+  failed: number;
+  byState: Record<string, number>;
+}
+interface Stats {
+  outage: boolean;
+  backends: Record<string, BackendCounts>;
+}
+interface Config {
+  backends: Array<{ id: string; label: string; url: string }>;
+}
+
+interface Dashboard {
+  readonly url: string;
+  readonly process: ChildProcess;
+}
+
+/** Starts `node demo/web/serve.js --port 0` and waits for the URL it prints on its own line. */
+function startDashboard(): Promise<Dashboard> {
+  const child = spawn(process.execPath, ['demo/web/serve.js', '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`npm run demo:web ${why}; its output:\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`printed no URL within ${START_MS} ms`), START_MS);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const url = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        child.stdout?.off('data', read);
+        resolve({ url, process: child });
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => fail(`exited (${String(code)}) before printing its URL`));
+  });
+}
+
+/** Stops the server: SIGTERM, then SIGKILL if it has not exited within `STOP_MS`. */
+async function stopDashboard(dashboard: Dashboard): Promise<void> {
+  const child = dashboard.process;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), STOP_MS);
+  });
+  if (await Promise.race([exited.then(() => false), late])) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** The badge of breaker `name`. */
+const badge = (name: string): string => `[data-breaker="${name}"]`;
+
+/** Waits for the badge of `name` to show `state`; returns how long it took. */
+async function expectState(page: Page, name: string, state: string, ms: number): Promise<number> {
+  const from = Date.now();
+  await page.waitForSelector(`${badge(name)}[data-state="${state}"]`, { timeout: ms });
+  return Date.now() - from;
+}
+
+/** What the chart holds: the sum of each series' points, by series label. */
+function chartTotals(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const chart = window.fluxgateChart;
+    const totals: Record<string, number> = {};
+    chart?.series.forEach((series, i) => {
+      if (i === 0 || series.label === undefined) return;
+      const values: ArrayLike<number | null | undefined> = chart.data[i] ?? [];
+      let sum = 0;
+      for (let j = 0; j < values.length; j += 1) sum += values[j] ?? 0;
+      totals[String(series.label)] = sum;
+    });
+    return totals;
+  });
+}
+
+/** `after - before` of every count, backend by backend. */
+function difference(before: Stats, after: Stats): Record<string, BackendCounts> {
+  const result: Record<string, BackendCounts> = {};
+  for (const [id, a] of Object.entries(after.backends)) {
+    const b = before.backends[id] ?? { received: 0, failed: 0, byState: {} };
+    const byState: Record<string, number> = {};
+    for (const [state, n] of Object.entries(a.byState))
+      byState[state] = n - (b.byState[state] ?? 0);
+    result[id] = { received: a.received - b.received, failed: a.failed - b.failed, byState };
+  }
+  return result;
+}
+
+describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
+  let dashboard: Dashboard | undefined;
+  let browser: Browser | undefined;
+  let config: Config;
+
+  beforeAll(async () => {
+    if (!installed) {
+      throw new Error(
+        `CI is set but there is no Chromium at ${CHROMIUM}: CI must install it (apt-get install chromium)`,
+      );
+    }
+    [dashboard, browser] = await Promise.all([
+      startDashboard(),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: START_MS }),
+    ]);
+    config = await getJson<Config>(`${dashboard.url}config.json`);
+    mkdirSync(SHOTS, { recursive: true });
+  }, 2 * START_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dashboard !== undefined) await stopDashboard(dashboard);
+  }, 2 * STOP_MS);
+
+  it.each(['xhr', 'fetch'] as const)(
+    'with HttpClient over %s: badges follow the states, the open breaker sends nothing',
+    async (transport) => {
+      if (dashboard === undefined || browser === undefined) throw new Error('not started');
+      const { url } = dashboard;
+      const [orders, catalog] = config.backends.map((b) => new URL(b.url).origin);
+      if (orders === undefined || catalog === undefined) throw new Error('two backends expected');
+      const post = (path: string): Promise<Response> =>
+        fetch(`${url}${path}`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+      await post('control/heal');
+      const before = await getJson<Stats>(`${url}control/stats`);
+
+      const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
+      const errors: string[] = [];
+      const transports = new Set<string>();
+      const timings: Record<string, number> = {};
+      try {
+        const page = await context.newPage();
+        page.on('pageerror', (error) => errors.push(error.message));
+        page.on('request', (request) => {
+          const origin = new URL(request.url()).origin;
+          if (origin === orders || origin === catalog) transports.add(request.resourceType());
+        });
+
+        // Loaded: a badge per breaker, each closed, while requests flow to both backends.
+        let from = Date.now();
+        await page.goto(`${url}?http=${transport}`, { timeout: LOAD_MS });
+        await expectState(page, orders, 'closed', LOAD_MS);
+        await expectState(page, catalog, 'closed', LOAD_MS);
+        timings.load = Date.now() - from;
+        expect(await page.getAttribute('[data-transport]', 'data-transport')).toBe(transport);
+        await page.waitForFunction(
+          () => (window.fluxgateChart?.data[1] ?? []).some((n) => (n ?? 0) > 0),
+          undefined,
+          { timeout: LOAD_MS },
+        );
+        expect(
+          await page.$$eval('[data-breaker]', (els) => els.map((e) => e.dataset.state)),
+        ).toEqual(['closed', 'closed']);
+
+        // Fail: the first breaker trips, and its refusals carry a Retry-After that counts down
+        // from its 1.5 s cooldown (whole seconds, rounded up: 2 or 1, then 0).
+        await page.click('[data-action="fail"]');
+        timings.trip = await expectState(page, orders, 'open', TRIP_MS);
+        await page.waitForSelector('[data-backend-state="failing"]', { timeout: COMMAND_MS });
+        const refusal = `[data-refusal="${orders}"]`;
+        await page.waitForSelector(`${refusal}[data-refused-state="open"]`, { timeout: TRIP_MS });
+        const retryAfter = Number(await page.getAttribute(refusal, 'data-retry-after'));
+        expect(retryAfter).toBeGreaterThanOrEqual(0);
+        expect(retryAfter).toBeLessThanOrEqual(2);
+        const shot = await page.screenshot({ path: join(SHOTS, `dashboard-${transport}.png`) });
+        const docsShot = process.env.DASHBOARD_SCREENSHOT;
+        if (docsShot !== undefined && docsShot !== '' && transport === 'xhr') {
+          await page.screenshot({ path: join(ROOT, docsShot) });
+        }
+        expect(shot.length).toBeGreaterThan(1_000);
+
+        // Heal: after the cooldown a trial gets through, succeeds, and closes the breaker.
+        await page.click('[data-action="heal"]');
+        timings.recover = await expectState(page, orders, 'closed', RECOVER_MS);
+
+        // The manual commands, each shown on the badge; forced open refuses without Retry-After.
+        from = Date.now();
+        await page.click('[data-action="forceOpen"]');
+        await expectState(page, orders, 'forced_open', COMMAND_MS);
+        await page.waitForSelector(`${refusal}[data-refused-state="forced_open"]`, {
+          timeout: COMMAND_MS,
+        });
+        expect(await page.getAttribute(refusal, 'data-retry-after')).toBe('');
+        await page.click('[data-action="disable"]');
+        await expectState(page, orders, 'disabled', COMMAND_MS);
+        await page.click('[data-action="metricsOnly"]');
+        await expectState(page, orders, 'metrics_only', COMMAND_MS);
+        await page.click('[data-action="reset"]');
+        await expectState(page, orders, 'closed', COMMAND_MS);
+        timings.commands = Date.now() - from;
+
+        // The chart got points of every outcome (cancellations come from the switchMap search).
+        from = Date.now();
+        await page.waitForFunction(
+          () => {
+            const chart = window.fluxgateChart;
+            return ['success', 'failure', 'rejected', 'cancelled'].every((label) => {
+              const i = chart?.series.findIndex((s) => s.label === label) ?? -1;
+              return i > 0 && (chart?.data[i] ?? []).some((n) => (n ?? 0) > 0);
+            });
+          },
+          undefined,
+          { timeout: COMMAND_MS },
+        );
+        timings.chart = Date.now() - from;
+        const totals = await chartTotals(page);
+        for (const outcome of ['success', 'failure', 'rejected', 'cancelled']) {
+          expect(totals[outcome]).toBeGreaterThan(0);
+        }
+      } finally {
+        await context.close(); // stops the page's traffic
+      }
+
+      // What reached the backends, by the state the page showed when it sent each request.
+      const sent = difference(before, await getJson<Stats>(`${url}control/stats`));
+      for (const [id, counts] of Object.entries(sent)) {
+        const { open = 0, forced_open = 0, unstamped = 0 } = counts.byState;
+        expect({ backend: id, open, forced_open, unstamped }).toEqual({
+          backend: id,
+          open: 0,
+          forced_open: 0,
+          unstamped: 0,
+        });
+        const stamped = Object.values(counts.byState).reduce((sum, n) => sum + n, 0);
+        expect(stamped).toBe(counts.received);
+      }
+      const ordersSent = sent[config.backends[0]?.id ?? ''];
+      // The outage reached the backend, and trials did (stamped half_open): the stamp is live.
+      expect(ordersSent?.failed).toBeGreaterThan(0);
+      expect(ordersSent?.byState.half_open ?? 0).toBeGreaterThan(0);
+      // Every backend request went out through the transport asked for.
+      expect([...transports]).toEqual([transport]);
+      expect(errors).toEqual([]);
+      console.log(`dashboard over ${transport}: ${JSON.stringify(timings)} ms`);
+    },
+    45_000,
+  );
+});

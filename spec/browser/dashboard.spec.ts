@@ -8,7 +8,7 @@
  * badge is fed at that moment, and the server counts requests by that stamp.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -26,6 +26,9 @@ const CHROMIUM_ARGS = [
 ];
 /** Screenshots go here (ignored by git); `DASHBOARD_SCREENSHOT=docs/dashboard.png` adds a copy. */
 const SHOTS = join(ROOT, 'reports', 'browser');
+
+/** The outcomes the chart draws (series labels). */
+const OUTCOMES = ['success', 'failure', 'rejected', 'cancelled'] as const;
 
 /** Bounds of every wait, in ms. */
 const START_MS = 30_000; // build the app and start the server, or launch Chromium
@@ -126,6 +129,21 @@ async function expectState(page: Page, name: string, state: string, ms: number):
   return Date.now() - from;
 }
 
+/** Waits until the chart has drawn a point above 0 for each of `outcomes`. */
+async function waitForOutcomes(page: Page, outcomes: readonly string[], ms: number): Promise<void> {
+  await page.waitForFunction(
+    (labels) => {
+      const chart = window.fluxgateChart;
+      return labels.every((label) => {
+        const i = chart?.series.findIndex((s) => s.label === label) ?? -1;
+        return i > 0 && Array.from(chart?.data[i] ?? []).some((n) => (n ?? 0) > 0);
+      });
+    },
+    outcomes,
+    { timeout: ms },
+  );
+}
+
 /** What the chart holds: the sum of each series' points, by series label. */
 function chartTotals(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -210,11 +228,7 @@ describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
         await expectState(page, catalog, 'closed', LOAD_MS);
         timings.load = Date.now() - from;
         expect(await page.getAttribute('[data-transport]', 'data-transport')).toBe(transport);
-        await page.waitForFunction(
-          () => (window.fluxgateChart?.data[1] ?? []).some((n) => (n ?? 0) > 0),
-          undefined,
-          { timeout: LOAD_MS },
-        );
+        await waitForOutcomes(page, ['success'], LOAD_MS);
         expect(
           await page.$$eval('[data-breaker]', (els) => els.map((e) => e.dataset.state)),
         ).toEqual(['closed', 'closed']);
@@ -229,10 +243,14 @@ describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
         const retryAfter = Number(await page.getAttribute(refusal, 'data-retry-after'));
         expect(retryAfter).toBeGreaterThanOrEqual(0);
         expect(retryAfter).toBeLessThanOrEqual(2);
-        const shot = await page.screenshot({ path: join(SHOTS, `dashboard-${transport}.png`) });
+        // The chart shows the outage (failures, then refusals); the screenshot is taken open.
+        await waitForOutcomes(page, ['failure', 'rejected'], TRIP_MS);
+        await expectState(page, orders, 'open', TRIP_MS);
+        const shotPath = join(SHOTS, `dashboard-${transport}.png`);
+        const shot = await page.screenshot({ path: shotPath });
         const docsShot = process.env.DASHBOARD_SCREENSHOT;
         if (docsShot !== undefined && docsShot !== '' && transport === 'xhr') {
-          await page.screenshot({ path: join(ROOT, docsShot) });
+          copyFileSync(shotPath, join(ROOT, docsShot));
         }
         expect(shot.length).toBeGreaterThan(1_000);
 
@@ -258,20 +276,10 @@ describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
 
         // The chart got points of every outcome (cancellations come from the switchMap search).
         from = Date.now();
-        await page.waitForFunction(
-          () => {
-            const chart = window.fluxgateChart;
-            return ['success', 'failure', 'rejected', 'cancelled'].every((label) => {
-              const i = chart?.series.findIndex((s) => s.label === label) ?? -1;
-              return i > 0 && (chart?.data[i] ?? []).some((n) => (n ?? 0) > 0);
-            });
-          },
-          undefined,
-          { timeout: COMMAND_MS },
-        );
+        await waitForOutcomes(page, OUTCOMES, COMMAND_MS);
         timings.chart = Date.now() - from;
         const totals = await chartTotals(page);
-        for (const outcome of ['success', 'failure', 'rejected', 'cancelled']) {
+        for (const outcome of OUTCOMES) {
           expect(totals[outcome]).toBeGreaterThan(0);
         }
       } finally {

@@ -14,8 +14,9 @@ const COLOURS: Record<Outcome, string> = {
   cancelled: '#7f8c9a',
 };
 
-/** How many seconds the chart shows, and how often it redraws. */
+/** How many seconds the chart shows (at least `MIN_SPAN_S`, at most `SPAN_S`); how often it redraws. */
 const SPAN_S = 30;
+const MIN_SPAN_S = 10;
 const REDRAW_MS = 500;
 
 declare global {
@@ -40,6 +41,8 @@ export class CallsChartComponent {
   private readonly host: HTMLElement = inject(ElementRef).nativeElement;
   /** Counts per whole second (Unix time): one number per outcome, in `OUTCOMES` order. */
   private readonly perSecond = new Map<number, number[]>();
+  /** The second of the first event: the seconds before it have no points. */
+  private firstSecond: number | undefined;
 
   constructor() {
     const events = eachBreaker(this.board.registry, (breaker) =>
@@ -67,6 +70,7 @@ export class CallsChartComponent {
     const index = OUTCOMES.indexOf(event.type as Outcome);
     if (index < 0) return; // `ignored`: the demo's backends send no error a tracker ignores
     const second = Math.floor(event.at / 1000);
+    this.firstSecond ??= second;
     let counts = this.perSecond.get(second);
     if (counts === undefined) {
       counts = OUTCOMES.map(() => 0);
@@ -75,17 +79,21 @@ export class CallsChartComponent {
     counts[index] = (counts[index] ?? 0) + 1;
   }
 
-  /** The last `SPAN_S` seconds, the current one included; older counts are dropped. */
+  /**
+   * The seconds since the first event, the current one included: `MIN_SPAN_S` at least (empty
+   * before the first event), `SPAN_S` at most (older counts are dropped).
+   */
   private data(): uPlot.AlignedData {
     const now = Math.floor(Date.now() / 1000);
-    const from = now - SPAN_S + 1;
+    const first = this.firstSecond ?? now + 1;
+    const from = Math.max(now - SPAN_S + 1, Math.min(first, now - MIN_SPAN_S + 1));
     for (const second of this.perSecond.keys()) if (second < from) this.perSecond.delete(second);
     const xs: number[] = [];
-    const series: number[][] = OUTCOMES.map(() => []);
+    const series: Array<Array<number | null>> = OUTCOMES.map(() => []);
     for (let second = from; second <= now; second += 1) {
       xs.push(second);
       const counts = this.perSecond.get(second);
-      series.forEach((values, i) => values.push(counts?.[i] ?? 0));
+      series.forEach((values, i) => values.push(second < first ? null : (counts?.[i] ?? 0)));
     }
     return [xs, ...series];
   }
@@ -99,15 +107,16 @@ export class CallsChartComponent {
       ...this.size(),
       title: 'Calls per second, by outcome',
       scales: { y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.1))] } },
-      axes: [{}, { label: 'calls / s' }],
+      // Whole calls: y ticks at integer steps only.
+      axes: [{}, { label: 'calls / s', incrs: [1, 2, 5, 10, 20, 50, 100, 200] }],
+      legend: { live: false },
       series: [
         {},
         ...OUTCOMES.map((outcome) => ({
           label: outcome,
           stroke: COLOURS[outcome],
           width: 2,
-          paths: uPlot.paths.stepped?.({ align: 1 }),
-          points: { show: false },
+          points: { size: 5 },
         })),
       ],
     };

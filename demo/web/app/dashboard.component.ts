@@ -62,7 +62,7 @@ const COUNTDOWN_MS = 250;
             @if (refusals()[breaker.name]; as r) {
               Last refusal ({{ r.state }}):
               @if (r.retryAfter === null) {
-                no Retry-After, closed only by a command
+                {{ r.state === 'half_open' ? 'a trial is in flight' : 'no Retry-After' }}
               } @else {
                 Retry-After {{ r.retryAfter }} s,
                 <strong>{{ remaining(breaker.name) }} s</strong> left

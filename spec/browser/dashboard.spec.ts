@@ -67,13 +67,17 @@ interface Dashboard {
   readonly process: ChildProcess;
 }
 
-/** Starts `node demo/web/serve.js --port 0` and waits for the URL it prints on its own line. */
+/**
+ * Starts `node demo/web/serve.js --port 0` (what `npm run demo:web -- --port 0` runs) and waits
+ * for the URL it prints on a line of its own.
+ */
 function startDashboard(): Promise<Dashboard> {
   const child = spawn(process.execPath, ['demo/web/serve.js', '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let started = false;
   return new Promise((resolve, reject) => {
     const fail = (why: string): void => {
       clearTimeout(timer);
@@ -81,18 +85,20 @@ function startDashboard(): Promise<Dashboard> {
       reject(new Error(`npm run demo:web ${why}; its output:\n${output}`));
     };
     const timer = setTimeout(() => fail(`printed no URL within ${START_MS} ms`), START_MS);
-    const read = (chunk: Buffer): void => {
+    const exitedEarly = (code: number | null): void =>
+      fail(`exited (${String(code)}) before printing its URL`);
+    // Both streams are read to the end, so the server never blocks on a full pipe.
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const url = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output)?.[1];
-      if (url !== undefined) {
-        clearTimeout(timer);
-        child.stdout?.off('data', read);
-        resolve({ url, process: child });
-      }
-    };
-    child.stdout?.on('data', read);
+      if (started || url === undefined) return;
+      started = true;
+      clearTimeout(timer);
+      child.off('exit', exitedEarly);
+      resolve({ url, process: child });
+    });
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => fail(`exited (${String(code)}) before printing its URL`));
+    child.once('exit', exitedEarly);
   });
 }
 
@@ -184,10 +190,15 @@ describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
         `CI is set but there is no Chromium at ${CHROMIUM}: CI must install it (apt-get install chromium)`,
       );
     }
-    [dashboard, browser] = await Promise.all([
-      startDashboard(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: START_MS }),
+    // Both are kept as soon as each is up, so afterAll stops whichever started if the other failed.
+    const starts = await Promise.allSettled([
+      startDashboard().then((d) => (dashboard = d)),
+      chromium
+        .launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: START_MS })
+        .then((b) => (browser = b)),
     ]);
+    for (const start of starts) if (start.status === 'rejected') throw start.reason;
+    if (dashboard === undefined) throw new Error('unreachable: the dashboard did not start');
     config = await getJson<Config>(`${dashboard.url}config.json`);
     mkdirSync(SHOTS, { recursive: true });
   }, 2 * START_MS);
@@ -204,9 +215,11 @@ describeInChromium('the live dashboard in Chromium (npm run demo:web)', () => {
       const { url } = dashboard;
       const [orders, catalog] = config.backends.map((b) => new URL(b.url).origin);
       if (orders === undefined || catalog === undefined) throw new Error('two backends expected');
-      const post = (path: string): Promise<Response> =>
-        fetch(`${url}${path}`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
-      await post('control/heal');
+      const healed = await fetch(`${url}control/heal`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(healed.ok).toBe(true);
       const before = await getJson<Stats>(`${url}control/stats`);
 
       const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });

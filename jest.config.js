@@ -1,7 +1,9 @@
 /**
- * Two projects: "core" runs every spec under spec/ except spec/angular through ts-jest as CommonJS;
- * "angular" runs spec/angular as native ES modules, because Angular ships ESM only (run Jest with
- * `node --experimental-vm-modules`, as `npm test` does).
+ * Three projects: "core" runs every spec under spec/ except spec/angular and spec/browser through
+ * ts-jest as CommonJS; "angular" runs spec/angular as native ES modules, because Angular ships ESM
+ * only (run Jest with `node --experimental-vm-modules`, as `npm test` does); "browser" runs
+ * spec/browser, which drives the live dashboard in Chromium (the app is bundled by the demo's own
+ * server, so nothing of src/ is loaded, or measured, here).
  */
 const rootDir = __dirname;
 const moduleNameMapper = { '^rxjs-fluxgate$': '<rootDir>/src/index.ts' };
@@ -16,7 +18,11 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/spec'],
       testMatch: ['**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/angular/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/spec/angular/',
+        '<rootDir>/spec/browser/',
+      ],
       transform: {
         '^.+\\.ts$': [
           'ts-jest',
@@ -45,6 +51,20 @@ module.exports = {
         ],
       },
       moduleNameMapper,
+    },
+    {
+      displayName: 'browser',
+      coveragePathIgnorePatterns: ['<rootDir>/'],
+      rootDir,
+      testEnvironment: 'node',
+      roots: ['<rootDir>/spec/browser'],
+      testMatch: ['**/*.spec.ts'],
+      transform: {
+        '^.+\\.ts$': [
+          'ts-jest',
+          { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true } },
+        ],
+      },
     },
   ],
   collectCoverageFrom: ['src/**/*.ts'],

@@ -375,6 +375,63 @@ describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
     });
   });
 
+  test('a timer that fires early is scheduled again for the rest of the wait', () => {
+    const clock = new ManualClock();
+    const actions: (() => void)[] = [];
+    const early = {
+      now: () => clock.now(),
+      schedule: (work: () => void) => {
+        actions.push(work);
+        return { unsubscribe: () => undefined };
+      },
+    };
+    const b = opener(clock, { autoHalfOpen: true, scheduler: early });
+    fail(b);
+    clock.advance(400);
+    actions.shift()!(); // fires 600 ms early
+    expect(b.state).toBe('open');
+    expect(actions).toHaveLength(1);
+    clock.advance(600);
+    actions.shift()!();
+    expect(b.state).toBe('half_open');
+  });
+
+  test("a scheduler whose schedule() or a timer's unsubscribe() throws is reported; the move stays lazy", () => {
+    const clock = new ManualClock();
+    const faults: string[] = [];
+    const broken = {
+      now: () => clock.now(),
+      schedule: () => ({
+        unsubscribe: () => {
+          throw new Error('cancel failed');
+        },
+      }),
+    };
+    const b = opener(clock, {
+      autoHalfOpen: true,
+      scheduler: broken,
+      onError: (_e: unknown, { source }: { source: string }) => void faults.push(source),
+    });
+    fail(b);
+    b.reset(); // cancelling the pending move throws
+    expect(faults).toEqual(['scheduler']);
+    const refusing = opener(clock, {
+      autoHalfOpen: true,
+      scheduler: {
+        now: () => clock.now(),
+        schedule: () => {
+          throw new Error('no timers here');
+        },
+      },
+      onError: (_e: unknown, { source }: { source: string }) => void faults.push(source),
+    });
+    fail(refusing);
+    expect(faults).toEqual(['scheduler', 'scheduler']);
+    clock.advance(1_000);
+    startCall(refusing);
+    expect(refusing.state).toBe('half_open');
+  });
+
   test('without the option nothing is scheduled', () => {
     const scheduler = testScheduler();
     scheduler.run(() => {

@@ -11,9 +11,15 @@
  * round, and what is reported is the median over ROUNDS rounds (with the range, to show the
  * noise). Ratios are what to compare; absolute times depend on the machine and its load.
  *
+ * The timed part is held to a budget (BENCH_BUDGET_S, default 120 s) so that the whole run,
+ * build and memory included, stays under 3 minutes on a loaded 2-core machine: after the
+ * warm-up, the time of one slice is measured and the slices per round are set to what fits,
+ * between 15 and BENCH_SLICES. Fewer slices make each round's median noisier, not biased.
+ *
  * Prints the tables and writes them to bench/out/results.json (ignored by git; the directory is
  * made if missing). Environment: BENCH_ROUNDS (default 9; the targets need at least 7),
- * BENCH_SLICES (default 60), BENCH_OUT (another file to write).
+ * BENCH_SLICES (most slices per round, default 60), BENCH_BUDGET_S, BENCH_OUT (another file to
+ * write).
  */
 'use strict';
 
@@ -24,7 +30,9 @@ const { BATCH, buildCases } = require('./cases');
 const { measureMemory } = require('./memory');
 
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 9);
-const SLICES = positiveInt(process.env.BENCH_SLICES, 60);
+const MAX_SLICES = positiveInt(process.env.BENCH_SLICES, 60);
+const MIN_SLICES = Math.min(15, MAX_SLICES);
+const BUDGET_MS = positiveInt(process.env.BENCH_BUDGET_S, 120) * 1000;
 /** Batches each case runs, unrecorded, before the first round. */
 const WARMUP_PASSES = 20;
 const RESULTS = process.env.BENCH_OUT
@@ -287,6 +295,21 @@ async function main() {
   // One unrecorded pass over every case first: the optimizer then sees every shape RxJS and the
   // breakers will meet before any round is timed, so the first round is not faster than the others.
   for (const c of cases) for (let i = 0; i < WARMUP_PASSES; i++) await c.fn();
+  // The time of one slice (one batch of every case), the median of three, sets the slices.
+  const probe = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = now();
+    for (const c of cases) await c.fn();
+    probe.push((now() - t0) / 1e6);
+  }
+  const sliceMs = median(probe);
+  const SLICES = Math.max(
+    MIN_SLICES,
+    Math.min(MAX_SLICES, Math.floor(BUDGET_MS / (ROUNDS * sliceMs))),
+  );
+  process.stdout.write(
+    `one slice of ${cases.length} cases: ${sliceMs.toFixed(0)} ms; ${SLICES} slices per round\n`,
+  );
   for (let round = 0; round < ROUNDS; round++) {
     const shift = (round * 5) % cases.length;
     const order = [...cases.slice(shift), ...cases.slice(0, shift)];
@@ -361,7 +384,7 @@ async function main() {
     '@opentelemetry/sdk-metrics': versionOf('@opentelemetry/sdk-metrics'),
     '@angular/common': versionOf('@angular/common'),
   };
-  const settings = { rounds: ROUNDS, slices: SLICES, batch: BATCH };
+  const settings = { rounds: ROUNDS, slices: SLICES, batch: BATCH, sliceMs: round2(sliceMs) };
   const seconds = (Date.now() - startedAt) / 1000;
   print({ results, ratios, deltas, memory, targets, machine, versions, settings });
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });

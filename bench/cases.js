@@ -20,6 +20,9 @@ const STAY_OPEN_MS = 600_000;
 const noop = () => {};
 const resolveOne = () => Promise.resolve(1);
 const failing = () => Promise.reject(new Error('down'));
+const identityFn = (x) => x;
+/** One error made up front: the rejection floors below measure the rejection, not the error. */
+const PREMADE = new Error('refused');
 
 /**
  * Builds the cases against the package's public API.
@@ -115,6 +118,11 @@ async function buildCases(fluxgate) {
       },
       () => (sink > 0 ? undefined : 'the clock read nothing'),
     );
+    // Floors, not calls: one extra promise (what a `.then()` on fn's promise costs), the least
+    // any promise path that hands back its own promise pays on top of a bare await.
+    add(group, 'await Promise.resolve(1).then(f) (floor: one more promise)', async () => {
+      for (let i = 0; i < BATCH; i++) await Promise.resolve(1).then(identityFn);
+    });
     add(
       group,
       'breaker.call(fn)',
@@ -247,6 +255,30 @@ async function buildCases(fluxgate) {
       },
       refusing('call()', () => ours.state === 'open'),
     );
+    // Floors for a refusal on a promise path: a rejected await of an error made up front, and
+    // the same plus an error built without a stack trace (what a refusal must hand back).
+    add(group, 'await Promise.reject(e), caught (floor)', async () => {
+      for (let i = 0; i < BATCH; i++) {
+        try {
+          await Promise.reject(PREMADE);
+        } catch (error) {
+          if (error !== PREMADE) wrong++;
+        }
+      }
+    });
+    add(group, 'new error without stack + rejected await (floor)', async () => {
+      for (let i = 0; i < BATCH; i++) {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        const e = new CallNotPermittedError('open', 'open', 1000);
+        Error.stackTraceLimit = limit;
+        try {
+          await Promise.reject(e);
+        } catch (error) {
+          if (error !== e) wrong++;
+        }
+      }
+    });
     add(
       group,
       'opossum fire(), open',
@@ -329,6 +361,116 @@ async function buildCases(fluxgate) {
         .or(trippers.failureStreak(5))
         .or(trippers.avgLatency(10_000))
         .or(trippers.slowRate(0.5, 5_000)),
+    );
+  }
+
+  // 6. The production stack: the closed operator with metrics attached, against the same without.
+  //    Each attachment subscribes to events$, so every call builds its event and hands it on.
+  {
+    const group = '6. production stack, closed';
+    const { prometheusMetrics } = require('rxjs-fluxgate/prometheus');
+    const { openTelemetryMetrics } = require('rxjs-fluxgate/opentelemetry');
+    const promClient = require('prom-client');
+    const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+    // A pull reader, as a Prometheus exporter is: nothing exported on a timer during the run.
+    class PullReader extends MetricReader {
+      async onForceFlush() {}
+      async onShutdown() {}
+    }
+    const stackCase = (name, attach) => {
+      const breaker = new CircuitBreaker({ name: name.replace(/\W+/g, '_') });
+      const subscription = attach(breaker);
+      if (subscription) disposers.push(() => subscription.unsubscribe());
+      const protect = circuitBreaker(breaker);
+      add(
+        group,
+        name,
+        () => {
+          for (let i = 0; i < BATCH; i++) of(1).pipe(protect).subscribe();
+        },
+        stillClosed(breaker, name),
+      );
+    };
+    stackCase('operator, no metrics', () => undefined);
+    stackCase('operator, events$ observed (no-op)', (b) => b.events$.subscribe(noop));
+    stackCase('operator + prometheusMetrics', (b) =>
+      prometheusMetrics(b, { registry: new promClient.Registry() }),
+    );
+    const reader = new PullReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    disposers.push(() => void provider.shutdown());
+    stackCase('operator + openTelemetryMetrics', (b) =>
+      openTelemetryMetrics(b, { meter: provider.getMeter('bench') }),
+    );
+  }
+
+  // 7. Angular: one request through HttpClient, with the interceptor and without, against an
+  //    in-process backend that answers at once, so the difference is the interceptor's own cost
+  //    (breaker key lookup, the registry, the operator and the refusal mapping).
+  {
+    const group = '7. Angular HttpClient, closed';
+    await import('@angular/compiler');
+    const core = await import('@angular/core');
+    const http = await import('@angular/common/http');
+    const ng = await import('rxjs-fluxgate/angular');
+    // The Angular entry point is an ES module and imports the core's ES module build, whose
+    // BreakerRegistry class is the injection token.
+    const { BreakerRegistry } = await import('rxjs-fluxgate');
+    const backend = {
+      handle: (req) => of(new http.HttpResponse({ status: 200, body: 1, url: req.url })),
+    };
+    const clientOf = (interceptors, extra = []) => {
+      const platform = core.Injector.create({ providers: [], name: 'platform' });
+      const injector = core.createEnvironmentInjector(
+        [
+          { provide: core.ɵINJECTOR_SCOPE, useValue: 'root' },
+          core.provideZonelessChangeDetection(),
+          ...extra,
+          http.provideHttpClient(http.withInterceptors(interceptors)),
+          { provide: http.HttpBackend, useValue: backend },
+        ],
+        platform,
+        'bench',
+      );
+      disposers.push(() => injector.destroy());
+      return { client: injector.get(http.HttpClient), injector };
+    };
+    const url = 'https://api.example.test/items/1';
+    const plain = clientOf([]).client;
+    const guarded = clientOf([ng.circuitBreakerInterceptor()], [ng.provideCircuitBreakers()]);
+    const keyed = clientOf(
+      [ng.circuitBreakerInterceptor({ key: () => 'api' })],
+      [ng.provideCircuitBreakers()],
+    );
+    let received = 0;
+    const onValue = () => received++;
+    const requestCase = (name, client, check) =>
+      add(
+        group,
+        name,
+        () => {
+          for (let i = 0; i < BATCH; i++) client.get(url).subscribe(onValue);
+        },
+        check,
+      );
+    requestCase('HttpClient.get(), no interceptor', plain, () =>
+      received > 0 ? undefined : 'HttpClient: no response',
+    );
+    const closedIn = (c, name) => () => {
+      const registry = c.injector.get(BreakerRegistry);
+      if (!registry.has(name)) return `${name}: no breaker was made`;
+      const state = registry.get(name).state;
+      return state === 'closed' ? undefined : `${name}: expected closed, is ${state}`;
+    };
+    requestCase(
+      'HttpClient.get(), circuitBreakerInterceptor() (key: origin)',
+      guarded.client,
+      closedIn(guarded, 'https://api.example.test'),
+    );
+    requestCase(
+      'HttpClient.get(), circuitBreakerInterceptor({ key: () => name })',
+      keyed.client,
+      closedIn(keyed, 'api'),
     );
   }
 

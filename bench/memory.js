@@ -10,12 +10,21 @@ const { of } = require('rxjs');
 /** Breakers measured together for the cost of one idle breaker. */
 const IDLE_BREAKERS = 1_000;
 /** Breakers made in the registry. */
-const REGISTRY_BREAKERS = 10_000;
+const REGISTRY_BREAKERS = 100_000;
+/** The small registry whose transition time is compared with the large one's. */
+const SMALL_REGISTRY_BREAKERS = 1_000;
+/** Transitions timed in each registry (the median is reported). */
+const TRANSITIONS = 21;
 /** Calls across which the heap must not grow. */
 const CALLS = 1_000_000;
 
 const noop = () => {};
 const resolveOne = () => Promise.resolve(1);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
 
 /** Collects until the heap stops shrinking, then returns heap used plus array buffers, in bytes. */
 function settledMemory() {
@@ -35,8 +44,7 @@ function retained(make) {
   const before = settledMemory();
   const kept = make();
   const after = settledMemory();
-  // Read `kept` after the second measurement so it cannot be collected before it.
-  return { bytes: after - before, kept: kept !== undefined };
+  return { bytes: after - before, value: kept };
 }
 
 /**
@@ -58,6 +66,9 @@ async function measureMemory(fluxgate) {
     Array.from({ length: IDLE_BREAKERS }, (_, i) => new CircuitBreaker({ name: `idle_${i}` })),
   );
 
+  const idleBytes = idle.bytes;
+  idle.value = undefined;
+
   let registryMs = 0;
   const registry = retained(() => {
     const started = process.hrtime.bigint();
@@ -66,6 +77,30 @@ async function measureMemory(fluxgate) {
     registryMs = Number(process.hrtime.bigint() - started) / 1e6;
     return r.names().length === REGISTRY_BREAKERS ? r : undefined;
   });
+
+  // One transition of one breaker while someone observes `states$`: a registry that copies its
+  // record of states on every change pays for every breaker it holds.
+  const transitionMs = (r) => {
+    let seen = 0;
+    const subscription = r.states$.subscribe(() => seen++);
+    const breaker = r.get('service_0');
+    const times = [];
+    for (let i = 0; i < TRANSITIONS; i++) {
+      const started = process.hrtime.bigint();
+      if (i % 2 === 0) breaker.forceOpen();
+      else breaker.reset();
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    subscription.unsubscribe();
+    if (seen < TRANSITIONS) throw new Error(`states$ saw ${seen} of ${TRANSITIONS} transitions`);
+    breaker.reset();
+    return Math.round(median(times) * 1000) / 1000;
+  };
+  const registry100kTransitionMs = transitionMs(registry.value);
+  const small = new BreakerRegistry();
+  for (let i = 0; i < SMALL_REGISTRY_BREAKERS; i++) small.get(`service_${i}`);
+  const registry1kTransitionMs = transitionMs(small);
+  registry.value = undefined;
 
   // Heap growth across a million calls of each path, after a warm-up that fills the window.
   const breaker = new CircuitBreaker({ name: 'heap' });
@@ -81,10 +116,12 @@ async function measureMemory(fluxgate) {
   if (breaker.state !== 'closed') throw new Error(`heap breaker: expected closed`);
 
   return {
-    idleBreakerBytes: Math.round(idle.bytes / IDLE_BREAKERS),
-    registry10kBytes: registry.bytes,
+    idleBreakerBytes: Math.round(idleBytes / IDLE_BREAKERS),
+    registry100kBytes: registry.bytes,
     registryPerBreakerBytes: Math.round(registry.bytes / REGISTRY_BREAKERS),
-    registry10kBuildMs: Math.round(registryMs),
+    registry100kBuildMs: Math.round(registryMs),
+    registry100kTransitionMs,
+    registry1kTransitionMs,
     heapGrowth1e6OperatorBytes: operatorGrowth,
     heapGrowth1e6CallBytes: callGrowth,
   };

@@ -1,10 +1,12 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Listener } from '../components/listener';
-import { permits, type Permit } from '../components/permit';
-import { retries, type Retry } from '../components/retry';
-import { trackers, type Tracker } from '../components/tracker';
-import { trippers, type Tripper } from '../components/tripper';
-import { windows, type Window } from '../components/window';
+// The defaults come from their factories, not the namespaces, so a bundle that imports the
+// breaker alone can drop the factories it does not use.
+import { rampUp, type Permit } from '../components/permit';
+import { cooldown, type Retry } from '../components/retry';
+import { all as allErrors, type Tracker } from '../components/tracker';
+import { failureRate, minRequests, type Tripper } from '../components/tripper';
+import { count, type Window } from '../components/window';
 import * as check from '../internal/validate';
 import type { BreakerSnapshot } from '../state/snapshot';
 import { memoryStore, type StateStore } from '../state/store';
@@ -140,11 +142,11 @@ interface Defaults {
 let shared: Defaults | undefined;
 function defaults(): Defaults {
   return (shared ??= {
-    window: windows.count(100),
-    tracker: trackers.all(),
-    tripper: trippers.minRequests(100).and(trippers.failureRate(0.5)),
-    retry: retries.cooldown(60_000),
-    permit: permits.rampUp({ initial: 0.1, final: 1, duration: 60_000 }),
+    window: count(100),
+    tracker: allErrors(),
+    tripper: minRequests(100).and(failureRate(0.5)),
+    retry: cooldown(60_000),
+    permit: rampUp({ initial: 0.1, final: 1, duration: 60_000 }),
   });
 }
 

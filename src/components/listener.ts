@@ -91,4 +91,4 @@ function log(options?: LogListenerOptions): Listener {
  * Listeners: things that react to transitions. Any function of a {@link Transition} is a listener;
  * these are the built-ins.
  */
-export const listeners = Object.freeze({ log });
+export const listeners = /* @__PURE__ */ Object.freeze({ log });

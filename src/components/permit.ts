@@ -52,7 +52,7 @@ export interface RampUpOptions {
  * @param options `initial`, `final`, `duration`.
  * @return A permit that admits when `random() < p(elapsed)`.
  */
-function rampUp(options: RampUpOptions): Permit {
+export function rampUp(options: RampUpOptions): Permit {
   const where = 'permits.rampUp';
   check.requiredOptions<RampUpOptions>(`${where}(options)`, options, [
     'initial',
@@ -83,4 +83,4 @@ function rampUp(options: RampUpOptions): Permit {
  * | `random(ratio)` | each call with probability `ratio` |
  * | `rampUp({ initial, final, duration })` | with a probability growing from `initial` to `final` |
  */
-export const permits = Object.freeze({ all, random, rampUp });
+export const permits = /* @__PURE__ */ Object.freeze({ all, random, rampUp });

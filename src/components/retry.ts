@@ -51,7 +51,7 @@ function never(): Retry {
  * @param options `jitter`: in `[0, 1)`, default 0.
  * @return A retry that waits `ms`, scaled by the jitter factor.
  */
-function cooldown(ms: number, options?: JitterOptions): Retry {
+export function cooldown(ms: number, options?: JitterOptions): Retry {
   const wait = check.positiveDuration('retries.cooldown(ms)', ms);
   const opts = check.options<JitterOptions>('retries.cooldown(ms, options)', options, ['jitter']);
   const jitter = check.jitter('retries.cooldown(ms, { jitter })', opts.jitter ?? 0);
@@ -108,4 +108,4 @@ function backoff(options: BackoffOptions): Retry {
  * | `cooldown(ms, { jitter })` | `ms` (the default is `cooldown(60_000)`) |
  * | `backoff({ initial, multiplier, max, jitter })` | `min(initial * multiplier ** reopens, max)` |
  */
-export const retries = Object.freeze({ always, never, cooldown, backoff });
+export const retries = /* @__PURE__ */ Object.freeze({ always, never, cooldown, backoff });

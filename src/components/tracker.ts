@@ -40,7 +40,7 @@ function composable(tracks: (error: unknown) => boolean): ComposableTracker {
  *
  * @return A tracker that counts any error as a failure.
  */
-function all(): ComposableTracker {
+export function all(): ComposableTracker {
   return composable(() => true);
 }
 
@@ -92,4 +92,4 @@ function custom(predicate: (error: unknown) => boolean): ComposableTracker {
  * | `typeOf(...ctors)` | instances of any of the classes |
  * | `custom(predicate)` | what the predicate accepts |
  */
-export const trackers = Object.freeze({ all, typeOf, custom });
+export const trackers = /* @__PURE__ */ Object.freeze({ all, typeOf, custom });

@@ -86,7 +86,7 @@ function halfOpened(): ComposableTripper {
  * @param count An integer `> 0`.
  * @return A tripper that is true when `totalCount >= count`.
  */
-function minRequests(count: number): ComposableTripper {
+export function minRequests(count: number): ComposableTripper {
   const n = check.positiveInteger('trippers.minRequests(count)', count);
   return composable((c) => c.metrics.totalCount >= n);
 }
@@ -97,7 +97,7 @@ function minRequests(count: number): ComposableTripper {
  * @param ratio In `(0, 1]`.
  * @return A tripper that is true when `failureCount / totalCount >= ratio`.
  */
-function failureRate(ratio: number): ComposableTripper {
+export function failureRate(ratio: number): ComposableTripper {
   const r = check.ratio('trippers.failureRate(ratio)', ratio);
   return composable(
     (c) => c.metrics.totalCount > 0 && c.metrics.failureCount / c.metrics.totalCount >= r,
@@ -159,7 +159,7 @@ function failureStreak(count: number): ComposableTripper {
  * trippers.failureStreak(5).or(trippers.minRequests(20).and(trippers.failureRate(0.5)));
  * ```
  */
-export const trippers = Object.freeze({
+export const trippers = /* @__PURE__ */ Object.freeze({
   closed,
   halfOpened,
   minRequests,

@@ -235,7 +235,7 @@ const MAX_BUCKETS = 100_000;
  * @param size How many calls the window holds, an integer from 1 to 1,000,000.
  * @return A {@link Window} any number of breakers can share.
  */
-function count(size: number): Window {
+export function count(size: number): Window {
   const n = check.positiveInteger('windows.count(size)', size);
   if (n > MAX_COUNT) {
     throw new RangeError(
@@ -295,4 +295,4 @@ function time(duration: number, options?: TimeWindowOptions): Window {
  * | `count(size)` | the last `size` recorded calls |
  * | `time(duration, { bucket })` | the calls recorded in the last `duration` ms |
  */
-export const windows = Object.freeze({ count, time });
+export const windows = /* @__PURE__ */ Object.freeze({ count, time });

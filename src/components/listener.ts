@@ -87,5 +87,7 @@ function log(options?: LogListenerOptions): Listener {
 /**
  * Listeners: things that react to transitions. Any function of a {@link Transition} is a listener;
  * these are the built-ins.
+ *
+ * @namespace
  */
 export const listeners = Object.freeze({ log });

@@ -78,5 +78,7 @@ function rampUp(options: RampUpOptions): Permit {
  * | `all()` | every call |
  * | `random(ratio)` | each call with probability `ratio` |
  * | `rampUp({ initial, final, duration })` | with a probability growing from `initial` to `final` |
+ *
+ * @namespace
  */
 export const permits = Object.freeze({ all, random, rampUp });

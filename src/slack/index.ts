@@ -38,13 +38,30 @@ export interface SlackAttachment {
 
 /** The Block Kit blocks this listener sends: sections and a context line. */
 export type SlackBlock =
-  | { readonly type: 'section'; readonly text: SlackText }
-  | { readonly type: 'section'; readonly fields: SlackText[] }
-  | { readonly type: 'context'; readonly elements: SlackText[] };
+  | {
+      /** A section with one text. */
+      readonly type: 'section';
+      /** The section's text. */
+      readonly text: SlackText;
+    }
+  | {
+      /** A section of fields, shown in two columns. */
+      readonly type: 'section';
+      /** The fields. */
+      readonly fields: SlackText[];
+    }
+  | {
+      /** A context line, in small grey type. */
+      readonly type: 'context';
+      /** The line's texts. */
+      readonly elements: SlackText[];
+    };
 
 /** A Block Kit text object in mrkdwn. */
 export interface SlackText {
+  /** Always `'mrkdwn'`: Slack's markdown. */
   readonly type: 'mrkdwn';
+  /** The text. */
   readonly text: string;
 }
 
@@ -61,9 +78,22 @@ export interface SlackMessageContent {
  * thread (`thread_ts`), or the reply that ends a thread with a recovery, broadcast to the channel
  * too (`reply_broadcast: true`).
  */
-export type SlackPostMessage = SlackMessageContent & { readonly channel: string } & (
-    | { readonly thread_ts?: string; readonly reply_broadcast?: false }
-    | { readonly thread_ts: string; readonly reply_broadcast: true }
+export type SlackPostMessage = SlackMessageContent & {
+  /** The channel id. */
+  readonly channel: string;
+} & (
+    | {
+        /** The thread to reply in; none for a message that starts a thread. */
+        readonly thread_ts?: string;
+        /** Not broadcast: the reply stays in the thread. */
+        readonly reply_broadcast?: false;
+      }
+    | {
+        /** The thread to reply in. */
+        readonly thread_ts: string;
+        /** The reply is shown in the channel too. */
+        readonly reply_broadcast: true;
+      }
   );
 
 /**
@@ -79,9 +109,14 @@ export interface SlackClient {
      * @param message The message.
      * @return Slack's answer.
      */
-    postMessage(
-      message: SlackPostMessage,
-    ): Promise<{ readonly ok?: boolean; readonly ts?: string; readonly error?: string }>;
+    postMessage(message: SlackPostMessage): Promise<{
+      /** Whether Slack accepted the message. */
+      readonly ok?: boolean;
+      /** The message's timestamp, its id in the channel. */
+      readonly ts?: string;
+      /** Slack's error code when `ok` is false. */
+      readonly error?: string;
+    }>;
   };
 }
 
@@ -110,6 +145,7 @@ export interface SlackClientOptions extends CommonOptions {
   readonly client: SlackClient;
   /** The channel id, e.g. `'C0123456789'` (the bot must be a member). */
   readonly channel: string;
+  /** Not with a client. */
   readonly webhookUrl?: undefined;
 }
 
@@ -119,6 +155,7 @@ export interface SlackWebhookOptions extends CommonOptions {
   readonly webhookUrl: string | URL;
   /** Ignored: a webhook posts to its own channel. */
   readonly channel?: string;
+  /** Not with a webhook. */
   readonly client?: undefined;
 }
 

@@ -3,7 +3,8 @@
  * (a folder with rxjs's package.json). Every `rxjs` and `rxjs/...` import of the specs and of src/
  * is mapped there, and a setup file checks the version the tests really load (`RXJS_VERSION`) and
  * writes it to `RXJS_SEEN` for CI to print. The specs that test through child processes (the packed
- * package, the leak checks) load the repository's own rxjs there, so they are left out.
+ * package, the leak checks) load the repository's own rxjs there, and the docs' type check does not run rxjs at
+ * all, so they are left out.
  */
 const path = require('node:path');
 const base = require('../jest.config.js');
@@ -28,6 +29,7 @@ module.exports = {
         ...core.testPathIgnorePatterns,
         '<rootDir>/spec/package/',
         '<rootDir>/spec/reliability/leaks',
+        '<rootDir>/spec/docs/',
       ],
       setupFiles: [...(core.setupFiles ?? []), path.join(__dirname, 'rxjs-version.js')],
     },

@@ -12,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const CONCURRENCY = 256;
 
 function child(n, async) {
-  const { asapScheduler, map, mergeMap, observeOn, of, range, timer } = require('rxjs');
+  const { map, mergeMap, of, queueScheduler, range, subscribeOn, timer } = require('rxjs');
   const { CircuitBreaker, circuitBreaker, retries } = require('rxjs-fluxgate');
   const breaker = new CircuitBreaker({ name: 'burst', retry: retries.never() });
   const call = () => {
@@ -20,7 +20,7 @@ function child(n, async) {
       map(() => 1),
       circuitBreaker(breaker, { fallback: () => of(0) }),
     );
-    return async ? c.pipe(observeOn(asapScheduler)) : c;
+    return async ? c.pipe(subscribeOn(queueScheduler)) : c;
   };
   let values = 0;
   let outcome = 'stalled';
@@ -39,13 +39,13 @@ function run(n, async) {
   const out = execFileSync(process.execPath, [
     process.argv[1],
     String(n),
-    async ? 'async' : 'sync',
+    async ? 'queue' : 'plain',
   ]);
   return JSON.parse(out.toString());
 }
 
 if (process.argv[2]) {
-  child(Number(process.argv[2]), process.argv[3] === 'async');
+  child(Number(process.argv[2]), process.argv[3] === 'queue');
 } else {
   let lo = CONCURRENCY;
   let hi = 20_000;
@@ -60,5 +60,5 @@ if (process.argv[2]) {
     // Near the boundary a run may go either way: stack frames differ a little from run to run.
     console.log(`Node ${process.version}: ${lo} calls completed; ${hi} stalled`);
   }
-  console.log('with observeOn(asapScheduler) on each call:', run(50_000, true));
+  console.log('with subscribeOn(queueScheduler) on each call:', run(50_000, true));
 }

@@ -4,7 +4,17 @@ const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'reports/',
+      '.stryker-tmp/',
+      'node_modules/',
+      'docs/api/',
+      '.doc-snippets-*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,6 +10,7 @@ export interface BreakerEventBase {
 
 /** A call succeeded: its source completed (or emitted, see `successOn`) or it was unsubscribed after a value. */
 export interface SuccessEvent extends BreakerEventBase {
+  /** The discriminant: `'success'`. */
   readonly type: 'success';
   /** Milliseconds from subscribe to the outcome. */
   readonly duration: number;
@@ -17,7 +18,9 @@ export interface SuccessEvent extends BreakerEventBase {
 
 /** A call ended with an error the tracker counts. */
 export interface FailureEvent extends BreakerEventBase {
+  /** The discriminant: `'failure'`. */
   readonly type: 'failure';
+  /** The error the call ended with. */
   readonly error: unknown;
   /** Milliseconds from subscribe to the error. */
   readonly duration: number;
@@ -25,18 +28,23 @@ export interface FailureEvent extends BreakerEventBase {
 
 /** A call ended with an error the tracker does not count; nothing was recorded. */
 export interface IgnoredEvent extends BreakerEventBase {
+  /** The discriminant: `'ignored'`. */
   readonly type: 'ignored';
+  /** The error the call ended with, passed on to the subscriber. */
   readonly error: unknown;
 }
 
 /** A call was unsubscribed before it emitted anything; nothing was recorded. */
 export interface CancelledEvent extends BreakerEventBase {
+  /** The discriminant: `'cancelled'`. */
   readonly type: 'cancelled';
 }
 
 /** A call was refused by the breaker. */
 export interface RejectedEvent extends BreakerEventBase {
+  /** The discriminant: `'rejected'`. */
   readonly type: 'rejected';
+  /** The refusal the subscriber got (or the fallback was given). */
   readonly error: CallNotPermittedError;
 }
 

@@ -90,5 +90,7 @@ function log(options?: LogListenerOptions): Listener {
 /**
  * Listeners: things that react to transitions. Any function of a {@link Transition} is a listener;
  * these are the built-ins.
+ *
+ * @namespace
  */
 export const listeners = /* @__PURE__ */ Object.freeze({ log });

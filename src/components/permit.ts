@@ -82,5 +82,7 @@ export function rampUp(options: RampUpOptions): Permit {
  * | `all()` | every call |
  * | `random(ratio)` | each call with probability `ratio` |
  * | `rampUp({ initial, final, duration })` | with a probability growing from `initial` to `final` |
+ *
+ * @namespace
  */
 export const permits = /* @__PURE__ */ Object.freeze({ all, random, rampUp });

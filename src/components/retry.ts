@@ -107,5 +107,7 @@ function backoff(options: BackoffOptions): Retry {
  * | `never()` | forever (manual commands only) |
  * | `cooldown(ms, { jitter })` | `ms` (the default is `cooldown(60_000)`) |
  * | `backoff({ initial, multiplier, max, jitter })` | `min(initial * multiplier ** reopens, max)` |
+ *
+ * @namespace
  */
 export const retries = /* @__PURE__ */ Object.freeze({ always, never, cooldown, backoff });

@@ -158,6 +158,8 @@ function failureStreak(count: number): ComposableTripper {
  * ```ts
  * trippers.failureStreak(5).or(trippers.minRequests(20).and(trippers.failureRate(0.5)));
  * ```
+ *
+ * @namespace
  */
 export const trippers = /* @__PURE__ */ Object.freeze({
   closed,

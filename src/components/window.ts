@@ -294,5 +294,7 @@ function time(duration: number, options?: TimeWindowOptions): Window {
  * | --- | --- |
  * | `count(size)` | the last `size` recorded calls |
  * | `time(duration, { bucket })` | the calls recorded in the last `duration` ms |
+ *
+ * @namespace
  */
 export const windows = /* @__PURE__ */ Object.freeze({ count, time });

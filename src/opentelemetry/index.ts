@@ -32,9 +32,13 @@ export interface OpenTelemetryMetricsOptions {
 
 /** The attribute keys every instrument uses. */
 export const ATTRIBUTES = Object.freeze({
+  /** The breaker's name, on every instrument. */
   name: 'circuit_breaker.name',
+  /** The call's outcome, on `circuit_breaker.calls` and `circuit_breaker.call.duration`. */
   outcome: 'circuit_breaker.outcome',
+  /** The state: the state gauge's point, or the state a transition entered. */
   state: 'circuit_breaker.state',
+  /** The state a transition left, on `circuit_breaker.transitions`. */
   previousState: 'circuit_breaker.previous_state',
 } as const);
 

@@ -3,7 +3,7 @@ import type { State } from './state';
 /**
  * Everything that decides how a breaker treats the next call, as one small plain object.
  *
- * It is replaced, never mutated, and only {@link advance} makes a new one, so it can be kept in
+ * It is replaced, never mutated, and only the transition table (`advance`) makes a new one, so it can be kept in
  * any {@link StateStore} (in memory today; a shared store later) without touching the rest.
  */
 export interface BreakerSnapshot {

@@ -4,16 +4,9 @@
  */
 import { Counter, Histogram, Registry } from 'prom-client';
 import { Subject, config as rxjsConfig } from 'rxjs';
-import {
-  BreakerRegistry,
-  CircuitBreaker,
-  permits,
-  retries,
-  trippers,
-  type StateStore,
-  type StoreClient,
-} from 'rxjs-fluxgate';
+import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { prometheusMetrics } from '../../src/prometheus';
+import { adoptingStore } from '../helpers/adopting-store';
 import { ManualClock } from '../helpers/clock';
 
 /** The series of a scrape whose labels include `circuit_name="<name>"`. */
@@ -40,49 +33,6 @@ function call(breaker: CircuitBreaker, clock: ManualClock, ms: number, error?: u
   clock.advance(ms);
   if (error === undefined) source.complete();
   else source.error(error);
-}
-
-/**
- * An in-memory store that can also adopt a snapshot "from another process", as a shared store
- * does, announcing it with origin 'remote'.
- */
-function adoptingStore() {
-  const clients = new Map<
-    string,
-    { client: StoreClient; adopt: (state: 'open' | 'closed') => void }
-  >();
-  const store: StateStore = {
-    connect(client) {
-      let current = client.initial;
-      clients.set(client.name, {
-        client,
-        adopt(state) {
-          current = {
-            state,
-            changedAt: client.now(),
-            reopens: 0,
-            generation: current.generation + 1,
-            retryWait: state === 'open' ? 60_000 : 0,
-          };
-          client.changed(current, 'remote');
-        },
-      });
-      return {
-        read: () => current,
-        write(next) {
-          current = next;
-          client.changed(next, 'local');
-        },
-        acquireTrial: () => true,
-        releaseTrial: () => undefined,
-        close: () => undefined,
-      };
-    },
-  };
-  return {
-    store,
-    adopt: (name: string, state: 'open' | 'closed') => clients.get(name)!.adopt(state),
-  };
 }
 
 describe('prometheusMetrics: breakers that go', () => {

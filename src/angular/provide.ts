@@ -10,8 +10,8 @@ import {
 } from './options';
 
 /**
- * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`), or a
- * `registry` made by the app, and the interceptors' (`key`, `rejectWith`).
+ * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`,
+ * `maxBreakers`), or a `registry` made by the app, and the interceptors' (`key`, `rejectWith`).
  *
  * ## Example
  * ```ts
@@ -94,6 +94,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
     'registry',
     'defaults',
     'configs',
+    'maxBreakers',
     ...INTERCEPTOR_KEYS,
   ]);
   const interceptorOptions = checkInterceptorOptions(where, opts);
@@ -101,7 +102,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
   const { registry } = opts;
   if (registry !== undefined) {
     checkRegistry(where, registry);
-    for (const name of ['defaults', 'configs'] as const) {
+    for (const name of ['defaults', 'configs', 'maxBreakers'] as const) {
       if (opts[name] !== undefined) {
         throw new TypeError(
           `${where}: "registry" and "${name}" cannot be combined; give ${name} to the ` +
@@ -117,6 +118,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
   const registryOptions: BreakerRegistryOptions = {
     defaults: { ...opts.defaults, tracker: opts.defaults?.tracker ?? httpFailures() },
     ...(opts.configs === undefined ? {} : { configs: opts.configs }),
+    ...(opts.maxBreakers === undefined ? {} : { maxBreakers: opts.maxBreakers }),
   };
   // Made once here only to check the configs; each injector gets its own registry.
   new BreakerRegistry(registryOptions);

@@ -233,3 +233,28 @@ describe('openTelemetryMetrics: remote transitions', () => {
     expect(transitions).toEqual(['closed->open=1']);
   });
 });
+
+describe('openTelemetryMetrics options', () => {
+  test('bad or unknown options are errors naming the option and the value', () => {
+    const breaker = new CircuitBreaker({ name: 'opts' });
+    const { meter } = setup();
+    expect(() => openTelemetryMetrics(breaker, { meter, metre: meter } as never)).toThrow(
+      new TypeError(
+        'openTelemetryMetrics(target, options): unknown option "metre" (expected meter or onError)',
+      ),
+    );
+    expect(() => openTelemetryMetrics(breaker, { meter: 'm' as never })).toThrow(
+      new TypeError(
+        'openTelemetryMetrics(target, options).meter: expected an OpenTelemetry Meter, got "m"',
+      ),
+    );
+    expect(() => openTelemetryMetrics(breaker, { meter, onError: 1 as never })).toThrow(
+      new TypeError('openTelemetryMetrics(target, options).onError: expected a function, got 1'),
+    );
+    expect(() => openTelemetryMetrics([] as never, { meter })).toThrow(
+      new TypeError(
+        'openTelemetryMetrics(target): expected a CircuitBreaker or a BreakerRegistry, got an array of length 0',
+      ),
+    );
+  });
+});

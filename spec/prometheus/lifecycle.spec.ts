@@ -236,3 +236,31 @@ describe('prometheusMetrics: remote transitions', () => {
     expect(await transitions('open', 'closed')).toBeUndefined();
   });
 });
+
+describe('prometheusMetrics options', () => {
+  test('bad or unknown options are errors naming the option and the value', () => {
+    const breaker = new CircuitBreaker({ name: 'opts' });
+    const registry = new Registry();
+    expect(() =>
+      prometheusMetrics(breaker, { registry, onErorr: () => undefined } as never),
+    ).toThrow(
+      new TypeError(
+        'prometheusMetrics(target, options): unknown option "onErorr" (expected registry, prefix, buckets or onError)',
+      ),
+    );
+    expect(() => prometheusMetrics(breaker, { registry: {} as never })).toThrow(
+      new TypeError(
+        'prometheusMetrics(target, options).registry: expected a prom-client Registry, got an object',
+      ),
+    );
+    expect(() => prometheusMetrics(breaker, { registry, onError: 'log' as never })).toThrow(
+      new TypeError('prometheusMetrics(target, options).onError: expected a function, got "log"'),
+    );
+    expect(() => prometheusMetrics(breaker, { registry, prefix: 'bad-' })).toThrow(
+      /options\).prefix: .*got "bad-"/,
+    );
+    expect(() => prometheusMetrics(breaker, null as never)).toThrow(
+      new TypeError('prometheusMetrics(target, options): expected an options object, got null'),
+    );
+  });
+});

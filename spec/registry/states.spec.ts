@@ -5,7 +5,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Subscription } from 'rxjs';
+import { Subscription, take } from 'rxjs';
 import { BreakerRegistry, CircuitBreaker, eachBreaker, trippers, type State } from '../../src';
 import { StateLog } from '../../src/registry/state-record';
 import { ManualClock } from '../helpers/clock';
@@ -271,5 +271,50 @@ describe('eachBreaker on a registry', () => {
     eachBreaker(solo, (b) => new Subscription(() => soloEnded.push(b.name)));
     solo.dispose();
     expect(soloEnded).toEqual(['solo']);
+  });
+});
+
+describe('states$ and breakers$ subscribers that leave early', () => {
+  test('take(1) on states$ gets the current record and leaves nothing subscribed', () => {
+    const r = registry();
+    r.get('a');
+    const seen: States[] = [];
+    r.states$.pipe(take(1)).subscribe((s) => seen.push(s));
+    r.get('b');
+    expect(seen).toEqual([{ a: 'closed' }]);
+  });
+
+  test('breakers$ replays the breakers held, skips one deleted meanwhile, and stops when left', () => {
+    const r = registry();
+    r.get('a');
+    r.get('b');
+    r.get('c');
+    const seen: string[] = [];
+    r.breakers$.subscribe((b) => {
+      seen.push(b.name);
+      if (b.name === 'a') r.delete('b');
+    });
+    expect(seen).toEqual(['a', 'c']);
+    const two: string[] = [];
+    r.breakers$.pipe(take(1)).subscribe((b) => two.push(b.name));
+    r.get('d');
+    expect(two).toEqual(['a']);
+    expect(seen).toEqual(['a', 'c', 'd']);
+  });
+
+  test('eachBreaker unsubscribed from inside attach ends what it attached and attaches nothing more', () => {
+    const r = registry();
+    const attached: string[] = [];
+    const ended: string[] = [];
+    const sub: Subscription = eachBreaker(r, (b) => {
+      attached.push(b.name);
+      if (b.name === 'b') sub.unsubscribe();
+      return new Subscription(() => ended.push(b.name));
+    });
+    r.get('a');
+    r.get('b');
+    r.get('c');
+    expect(attached).toEqual(['a', 'b']);
+    expect(ended).toEqual(['a', 'b']);
   });
 });

@@ -119,11 +119,6 @@ export class StateLog {
     };
   }
 
-  /** Whether `name` has a state now. */
-  has(name: string): boolean {
-    return this.live.has(name);
-  }
-
   /**
    * Sets `name`'s state (`undefined` removes it). O(1): records already handed out keep
    * describing their own version.

@@ -225,12 +225,14 @@ describe('openTelemetryMetrics: remote transitions', () => {
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'shared', [STATE]: 'open' })).toBe(1);
     adopt('shared', 'closed');
     call(breaker, clock, 10, new Error('here'));
+    breaker.reset();
+    call(breaker, clock, 10, new Error('again'));
     r = await reader.collect();
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'shared', [STATE]: 'open' })).toBe(1);
     const transitions = points(r, 'circuit_breaker.transitions').map(
       (d) => `${String(d.attributes[PREVIOUS])}->${String(d.attributes[STATE])}=${d.value}`,
     );
-    expect(transitions).toEqual(['closed->open=1']);
+    expect(transitions.sort()).toEqual(['closed->open=2', 'open->closed=1']);
   });
 });
 

@@ -224,7 +224,15 @@ describe('prometheusMetrics: remote transitions', () => {
     expect(await state('closed')).toBe(1);
     call(breaker, clock, 10, new Error('here')); // this process trips it
     expect(await state('open')).toBe(1);
-    expect(origins).toEqual(['remote:closed->open', 'remote:open->closed', 'local:closed->open']);
+    breaker.reset();
+    call(breaker, clock, 10, new Error('again')); // the same local transition, counted again
+    expect(origins).toEqual([
+      'remote:closed->open',
+      'remote:open->closed',
+      'local:closed->open',
+      'local:open->closed',
+      'local:closed->open',
+    ]);
 
     const transitions = (from: string, to: string) =>
       value(
@@ -232,12 +240,23 @@ describe('prometheusMetrics: remote transitions', () => {
         'circuit_breaker_state_transition_total',
         `circuit_name="shared",old_state="${from}",new_state="${to}"`,
       );
-    expect(await transitions('closed', 'open')).toBe(1);
-    expect(await transitions('open', 'closed')).toBeUndefined();
+    expect(await transitions('closed', 'open')).toBe(2);
+    expect(await transitions('open', 'closed')).toBe(1); // the local reset only
   });
 });
 
 describe('prometheusMetrics options', () => {
+  test('after registry.clear(), a metric of our name registered by other code is an error', async () => {
+    const registry = new Registry();
+    const breaker = new CircuitBreaker({ name: 'c' });
+    prometheusMetrics(breaker, { registry });
+    registry.clear();
+    registry.registerMetric(new Counter({ name: 'circuit_breaker_calls_total', help: 'theirs' }));
+    expect(() => prometheusMetrics(breaker, { registry })).toThrow(
+      /already holds a metric named "circuit_breaker_calls_total"/,
+    );
+  });
+
   test('bad or unknown options are errors naming the option and the value', () => {
     const breaker = new CircuitBreaker({ name: 'opts' });
     const registry = new Registry();

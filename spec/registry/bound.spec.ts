@@ -11,6 +11,7 @@ import {
   windows,
   type BreakerRegistryOptions,
   type State,
+  type StateStore,
 } from '../../src';
 import { ManualClock } from '../helpers/clock';
 import { fail, startCall, succeed } from '../helpers/calls';
@@ -44,6 +45,30 @@ function lastStates(registry: BreakerRegistry): Readonly<Record<string, State>> 
   let last: Readonly<Record<string, State>> = {};
   registry.states$.subscribe((s) => (last = s)).unsubscribe();
   return last;
+}
+
+/**
+ * A store that announces a breaker's own transitions only when told (as a shared store does once
+ * it has answered), and can start every breaker in a given state.
+ */
+function deferredStore(initial?: State) {
+  const pending: Array<() => void> = [];
+  const store: StateStore = {
+    connect(client) {
+      let current = initial === undefined ? client.initial : { ...client.initial, state: initial };
+      return {
+        read: () => current,
+        write(next) {
+          current = next;
+          pending.push(() => client.changed(next, 'local'));
+        },
+        acquireTrial: () => true,
+        releaseTrial: () => undefined,
+        close: () => undefined,
+      };
+    },
+  };
+  return { store, flush: () => pending.splice(0).forEach((announce) => announce()) };
 }
 
 let errors: jest.SpyInstance;
@@ -272,6 +297,32 @@ describe('BreakerRegistry maxBreakers', () => {
       info.mockRestore();
       state.mockRestore();
     }
+  });
+});
+
+describe('BreakerRegistry eviction with a store that announces late', () => {
+  test('a breaker that moved but is not announced yet is not idle', () => {
+    const { store, flush } = deferredStore();
+    const r = bounded(2, { defaults: { store } });
+    const a = r.get('a');
+    r.get('b');
+    a.forceOpen(); // forced open in the store (window and streak empty), not announced yet
+    expect(a.state).toBe('forced_open');
+    expect(lastStates(r)).toEqual({ a: 'closed', b: 'closed' });
+    r.get('c');
+    expect(r.names()).toEqual(['a', 'c']);
+    flush();
+    expect(lastStates(r)).toEqual({ a: 'forced_open', c: 'closed' });
+  });
+
+  test('a breaker that starts in another state than closed is never evicted', () => {
+    const { store } = deferredStore('forced_open');
+    const r = bounded(1, { defaults: { store } });
+    r.get('a');
+    expect(r.get('a').state).toBe('forced_open');
+    r.get('b');
+    expect(r.names()).toEqual(['a']);
+    expect(errors).toHaveBeenCalledTimes(1);
   });
 });
 

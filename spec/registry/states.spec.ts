@@ -95,6 +95,8 @@ describe('states$ records', () => {
     expect(Object.prototype.hasOwnProperty.call(record, 'a')).toBe(true);
     expect(Object.prototype.hasOwnProperty.call(record, 'toString')).toBe(false);
     expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect(Symbol.iterator in record).toBe(false);
+    expect('toString' in record).toBe(true);
     expect(String(record)).toBe('[object Object]');
     expect(Object.entries(record)).toEqual([
       ['a', 'closed'],
@@ -109,7 +111,10 @@ describe('states$ records', () => {
     r.states$.subscribe((s) => (record = s));
     const frozen = record;
     expect(Object.freeze(frozen)).toBe(frozen);
+    expect(Object.freeze(frozen)).toBe(frozen); // again: nothing changes
     expect(Object.isFrozen(frozen)).toBe(true);
+    expect('a' in frozen).toBe(true);
+    expect(Object.keys(frozen)).toEqual(['a']);
     r.get('a').forceOpen();
     r.get('b');
     expect(frozen).toEqual({ a: 'closed' });
@@ -159,6 +164,21 @@ describe('states$ records', () => {
     expect(r.get('late').state).toBe('forced_open');
   });
 
+  test('a subscriber that comes while a record is being delivered gets it, then what follows', () => {
+    const r = registry();
+    r.get('a');
+    const late: States[] = [];
+    let subscribed = false;
+    r.states$.subscribe((s) => {
+      if (s.a !== 'forced_open' || subscribed) return;
+      subscribed = true;
+      r.get('a').disable(); // delivered after the record being delivered now
+      r.states$.subscribe((x) => late.push(x));
+    });
+    r.get('a').forceOpen();
+    expect(late).toEqual([{ a: 'forced_open' }, { a: 'disabled' }]);
+  });
+
   test('a subscriber that makes a breaker on its first record, with nobody else watching, sees it', () => {
     const r = registry();
     const seen: States[] = [];
@@ -194,6 +214,17 @@ describe('states$ records', () => {
 });
 
 describe('StateLog', () => {
+  test('setting the state a name already has is no change: the same record', () => {
+    const log = new StateLog();
+    log.set('a', 'closed');
+    const first = log.record();
+    log.set('a', 'closed');
+    log.set('b', undefined);
+    expect(log.record()).toBe(first);
+    log.set('a', 'open');
+    expect(log.record()).not.toBe(first);
+  });
+
   test('a change with records held never walks the entries', () => {
     const log = new StateLog();
     for (let i = 0; i < 1000; i++) log.set(`n${i}`, 'closed');

@@ -247,10 +247,7 @@ function attach(
 ): Subscription {
   const entry = instruments.attached.get(breaker) ?? start(instruments, breaker, onError);
   entry.count++;
-  let ended = false;
   return new Subscription(() => {
-    if (ended) return;
-    ended = true;
     entry.count--;
     if (entry.count === 0) {
       entry.subscription.unsubscribe();

@@ -333,7 +333,8 @@ function slowRateOf(breaker: CircuitBreaker): number | undefined {
     if (smallest === undefined || threshold < smallest) smallest = threshold;
   }
   if (smallest === undefined) return undefined;
-  const rate = (slowCounts[smallest] ?? 0) / totalCount;
+  const rate = slowCounts[smallest]! / totalCount;
+  // A custom window may report nonsense: export no sample rather than NaN.
   return Number.isFinite(rate) ? rate : undefined;
 }
 
@@ -473,18 +474,14 @@ function detach(
   entry: Attachment,
   disposed: boolean,
 ): void {
-  if (entry.gone) return;
   entry.gone = true;
   entry.subscription.unsubscribe();
   set.attached.delete(breaker);
   const circuit_name = breaker.name;
-  const twins = set.byName.get(circuit_name);
-  twins?.delete(breaker);
-  let twin: CircuitBreaker | undefined;
-  if (twins !== undefined) {
-    if (twins.size === 0) set.byName.delete(circuit_name);
-    else twin = twins.values().next().value;
-  }
+  const twins = set.byName.get(circuit_name)!;
+  twins.delete(breaker);
+  const twin: CircuitBreaker | undefined = twins.values().next().value;
+  if (twin === undefined) set.byName.delete(circuit_name);
   guarded(entry, () => {
     if (twin !== undefined) {
       const current = twin.state;

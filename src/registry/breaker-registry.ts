@@ -245,23 +245,19 @@ export class BreakerRegistry {
     entry.subscription = breaker.transitions$.subscribe({
       next: (t) => this.changed(entry, t),
       // Disposed by its owner: the registry lets it go.
-      complete: () => {
-        if (this.entries.get(name) === entry) this.remove(entry);
-      },
+      complete: () => this.remove(entry),
     });
-    if (this.entries.get(name) === entry) {
-      this.publish();
-      this.created.next(breaker);
-    }
+    this.publish();
+    this.created.next(breaker);
     return breaker;
   }
 
   private changed(entry: Entry, t: Transition): void {
-    if (this.entries.get(entry.name) !== entry) return;
     this.log.set(entry.name, t.to);
     if (entry.bounded) {
-      if (t.to !== 'closed') this.unqueue(entry);
-      else if (!entry.queued) this.enqueue(entry);
+      // A transition always changes the state: to closed, the breaker was not queued.
+      if (t.to === 'closed') this.enqueue(entry);
+      else this.unqueue(entry);
     }
     this.publish();
     this.transitions.next(t);
@@ -361,6 +357,7 @@ export class BreakerRegistry {
 
 /** Closed, no failure in its window and no failure streak: nothing would be lost by evicting it. */
 function idle(breaker: CircuitBreaker): boolean {
+  // With a shared store a breaker can have moved before its transition is announced.
   if (breaker.state !== 'closed') return false;
   const info = breaker.info();
   return info.consecutiveFailures === 0 && info.metrics.failureCount === 0;

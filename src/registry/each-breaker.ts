@@ -54,8 +54,8 @@ export function eachBreaker(
     for (const subscription of attached.values()) subscription.unsubscribe();
     attached.clear();
   });
+  // breakers$ emits each breaker once, and nothing once `all` is unsubscribed.
   const add = (breaker: CircuitBreaker): void => {
-    if (all.closed || attached.has(breaker)) return;
     const attachment = new Subscription();
     attached.set(breaker, attachment);
     attachment.add(attach(breaker));
@@ -63,7 +63,7 @@ export function eachBreaker(
     attachment.add(
       breaker.transitions$.subscribe({
         complete: () => {
-          if (attached.get(breaker) === attachment) attached.delete(breaker);
+          attached.delete(breaker);
           attachment.unsubscribe();
         },
       }),

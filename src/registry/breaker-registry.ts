@@ -55,7 +55,7 @@ type StatesRecord = Readonly<Record<string, State>>;
  *
  * **Bounded.** Breakers keyed by something open-ended (an origin, a tenant) would otherwise pile
  * up for ever. The registry keeps at most `maxBreakers` (default 1000) breakers of names not in
- * `configs`. When a new one would exceed that, the least recently used (by {@link get}) breaker
+ * `configs`. When a new one would exceed that, the least recently used (by {@link BreakerRegistry.get}) breaker
  * that is idle is evicted first: removed and disposed, so its metrics go with it. Idle means
  * `closed`, with no failure in its window and no failure streak. Eviction never touches a breaker
  * that is counting failures, open, half-open or in a manual state, nor a name in `configs`, so a

@@ -13,7 +13,7 @@ describe('provideCircuitBreakers(options)', () => {
   test('rejects an unknown option, naming it and the known ones', () => {
     expect(() => provideCircuitBreakers({ default: {} } as never)).toThrow(
       new TypeError(
-        'provideCircuitBreakers(options): unknown option "default" (expected registry, defaults, configs, key, rejectWith or honorRetryAfter)',
+        'provideCircuitBreakers(options): unknown option "default" (expected registry, defaults, configs, maxBreakers, key, rejectWith or honorRetryAfter)',
       ),
     );
     expect(() => provideCircuitBreakers([] as never)).toThrow(

@@ -14,8 +14,9 @@ import {
 } from './options';
 
 /**
- * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`), or a
- * `registry` made by the app, and the interceptors' (`key`, `rejectWith`, `honorRetryAfter`).
+ * Options of {@link provideCircuitBreakers}: the registry's (`defaults`, `configs`,
+ * `maxBreakers`), or a `registry` made by the app, and the interceptors' (`key`, `rejectWith`,
+ * `honorRetryAfter`).
  *
  * ## Example
  * ```ts
@@ -113,6 +114,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
     'registry',
     'defaults',
     'configs',
+    'maxBreakers',
     ...INTERCEPTOR_KEYS,
   ]);
   const interceptorOptions = checkInterceptorOptions(where, opts);
@@ -120,7 +122,7 @@ export function provideCircuitBreakers(options?: CircuitBreakersOptions): Enviro
   const { registry } = opts;
   if (registry !== undefined) {
     checkRegistry(where, registry);
-    for (const name of ['defaults', 'configs'] as const) {
+    for (const name of ['defaults', 'configs', 'maxBreakers'] as const) {
       if (opts[name] !== undefined) {
         throw new TypeError(
           `${where}: "registry" and "${name}" cannot be combined; give ${name} to the ` +
@@ -159,7 +161,8 @@ function browserRegistryOptions(
   opts: Partial<CircuitBreakersOptions>,
 ): BreakerRegistryOptions {
   const defaults = { ...browserDefaults(), ...definedFields(`${where}.defaults`, opts.defaults) };
-  if (opts.configs === undefined) return { defaults };
+  const bound = opts.maxBreakers === undefined ? {} : { maxBreakers: opts.maxBreakers };
+  if (opts.configs === undefined) return { defaults, ...bound };
   const given = check.options<Record<string, unknown>>(`${where}.configs`, opts.configs);
   const configs = Object.fromEntries(
     Object.entries(given).map(([name, config]) => [
@@ -167,7 +170,7 @@ function browserRegistryOptions(
       definedFields(`${where}.configs.${name}`, config),
     ]),
   );
-  return { defaults, configs };
+  return { defaults, configs, ...bound };
 }
 
 /** Throws unless `registry` is a `BreakerRegistry` of the same copy of the core as this entry. */

@@ -19,16 +19,32 @@ import {
   eachBreaker,
   isBreakerRegistry,
   isCircuitBreaker,
+  type BreakerEvent,
   type BreakerRegistry,
   type CircuitBreaker,
+  type Transition,
 } from 'rxjs-fluxgate';
+import * as check from '../internal/validate';
 import { VERSION } from './version';
 
 /** Options of {@link openTelemetryMetrics}. */
 export interface OpenTelemetryMetricsOptions {
   /** Where the instruments are made. Default `metrics.getMeter('rxjs-fluxgate', <version>)`. */
   readonly meter?: Meter;
+  /**
+   * Told, once per breaker, when recording failed or a value was skipped (a duration that is not
+   * a finite number `>= 0`). Default `console.error`. Nothing is ever thrown into the breaker's
+   * streams.
+   */
+  readonly onError?: (error: unknown) => void;
 }
+
+const OPTION_KEYS = ['meter', 'onError'] as const;
+
+/** The outcomes `circuit_breaker.calls` counts, as `BreakerEvent` types. */
+const OUTCOMES = ['success', 'failure', 'ignored', 'cancelled', 'rejected'] as const;
+
+type Outcome = (typeof OUTCOMES)[number];
 
 /** The attribute keys every instrument uses. */
 export const ATTRIBUTES = Object.freeze({
@@ -50,10 +66,21 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ]);
 
-/** How many times one breaker is attached to one meter, and its subscription. */
+/**
+ * One breaker attached to one meter: how many times, its subscription, and the attribute sets it
+ * records with, made once here so that a call allocates nothing.
+ */
 interface Attachment {
   count: number;
+  /** Whether a fault was reported for this breaker already. */
+  reported: boolean;
+  readonly onError: (error: unknown) => void;
   readonly subscription: Subscription;
+  readonly calls: Readonly<Record<Outcome, Attributes>>;
+  /** The state gauge's six attribute sets, in the order of `STATES`. */
+  readonly states: readonly Attributes[];
+  /** The transition counter's attribute sets, by `from>to`, made on first use. */
+  readonly transitions: Map<string, Attributes>;
 }
 
 /** The instruments of one meter, and the breakers that feed them. */
@@ -82,15 +109,30 @@ const NoopMeter = createNoopMeter().constructor;
  * - `circuit_breaker.call.duration`: a histogram of the durations of successes and failures, unit
  *   `s`, plus `circuit_breaker.outcome`;
  * - `circuit_breaker.state`: an observable gauge with one point per state, 1 for the current state
- *   and 0 for the other five, plus `circuit_breaker.state`;
- * - `circuit_breaker.transitions`: a counter of transitions, plus `circuit_breaker.previous_state`
- *   and `circuit_breaker.state` (the state entered).
+ *   and 0 for the other five, plus `circuit_breaker.state`; it reads the state at collection, so
+ *   it follows every transition, remote ones included;
+ * - `circuit_breaker.transitions`: a counter of the transitions this process made
+ *   (`origin: 'local'`), plus `circuit_breaker.previous_state` and `circuit_breaker.state` (the
+ *   state entered). Transitions adopted from a store shared between processes
+ *   (`origin: 'remote'`) are not counted: the process that made one counts it, so summing over the
+ *   fleet counts each transition once.
  *
  * Instruments are made once per meter; attaching a breaker that is already attached to the same
  * meter adds nothing. When the meter is the API's no-op meter (no SDK was registered when it was
  * obtained), nothing is attached at all, so the breaker does not even build its events.
- * Unsubscribing stops the counters and the histogram, and the breaker leaves the state gauge from
- * the next collection.
+ *
+ * Each breaker's attribute sets are made once, when it is attached: a call costs one counter
+ * add and, for a success or a failure, one histogram record, and allocates nothing. Recording
+ * never throws into the breaker: a duration that is not a finite number `>= 0` is not recorded
+ * (the call is still counted), and any failed write is skipped; both are reported to `onError`,
+ * once per breaker.
+ *
+ * Unsubscribing, and a breaker that goes (deleted or evicted from its registry, or disposed),
+ * stop every recording for it, and the breaker leaves the state gauge's callback. The
+ * OpenTelemetry API has no way to delete an attribute set: with delta temporality the breaker's
+ * points are absent from the next export; with cumulative temporality (the SDK's default),
+ * `@opentelemetry/sdk-metrics` keeps exporting the last value of every attribute set it has seen,
+ * so for a registry whose names come and go, prefer delta temporality (or a cardinality limit).
  *
  * ## Example
  * ```ts
@@ -105,7 +147,7 @@ const NoopMeter = createNoopMeter().constructor;
  *
  * @param target A `CircuitBreaker`, or a `BreakerRegistry` whose breakers are all attached,
  *   including the ones it creates later.
- * @param options `meter`.
+ * @param options `meter` and `onError`.
  * @return A subscription; unsubscribe to stop recording.
  * @throws TypeError when `target` or an option is not valid.
  */
@@ -114,29 +156,34 @@ export function openTelemetryMetrics(
   options?: OpenTelemetryMetricsOptions,
 ): Subscription {
   const where = 'openTelemetryMetrics(target, options)';
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`${where}: expected an options object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options ?? {})) {
-    if (key !== 'meter') {
-      throw new TypeError(`${where}: unknown option "${key}" (expected meter)`);
-    }
-  }
-  const meter = options?.meter ?? metrics.getMeter('rxjs-fluxgate', VERSION);
+  const opts = check.options<OpenTelemetryMetricsOptions>(where, options, OPTION_KEYS);
+  const meter = opts.meter ?? metrics.getMeter('rxjs-fluxgate', VERSION);
   if (
     typeof meter !== 'object' ||
     meter === null ||
     typeof meter.createCounter !== 'function' ||
     typeof meter.createObservableGauge !== 'function'
   ) {
-    throw new TypeError(`${where}: expected options.meter to be an OpenTelemetry Meter`);
+    throw new TypeError(
+      `${where}.meter: expected an OpenTelemetry Meter, got ${check.describe(meter)}`,
+    );
   }
+  const onError =
+    opts.onError === undefined
+      ? reportToConsole
+      : check.func<(error: unknown) => void>(`${where}.onError`, opts.onError);
   if (!isCircuitBreaker(target) && !isBreakerRegistry(target)) {
-    throw new TypeError(`${where}: expected target to be a CircuitBreaker or a BreakerRegistry`);
+    throw new TypeError(
+      `openTelemetryMetrics(target): expected a CircuitBreaker or a BreakerRegistry, got ${check.describe(target)}`,
+    );
   }
   if (meter instanceof NoopMeter) return new Subscription();
   const instruments = instrumentsFor(meter);
-  return eachBreaker(target, (breaker) => attach(instruments, breaker));
+  return eachBreaker(target, (breaker) => attach(instruments, breaker, onError));
+}
+
+function reportToConsole(error: unknown): void {
+  console.error('rxjs-fluxgate/opentelemetry:', error);
 }
 
 function instrumentsFor(meter: Meter): Instruments {
@@ -147,14 +194,13 @@ function instrumentsFor(meter: Meter): Instruments {
     description: 'Circuit breaker state: 1 for the current state, 0 for the others.',
   });
   state.addCallback((result: ObservableResult) => {
-    for (const breaker of attached.keys()) {
-      const current = breaker.state;
-      for (const s of STATES) {
-        result.observe(s === current ? 1 : 0, {
-          [ATTRIBUTES.name]: breaker.name,
-          [ATTRIBUTES.state]: s,
-        });
-      }
+    for (const [breaker, entry] of attached) {
+      guarded(entry, () => {
+        const current = breaker.state;
+        for (let i = 0; i < STATES.length; i++) {
+          result.observe(STATES[i] === current ? 1 : 0, entry.states[i]);
+        }
+      });
     }
   });
   const instruments: Instruments = {
@@ -169,7 +215,7 @@ function instrumentsFor(meter: Meter): Instruments {
     }),
     state,
     transitions: meter.createCounter('circuit_breaker.transitions', {
-      description: 'Circuit breaker state transitions.',
+      description: 'Circuit breaker state transitions made by this process.',
       unit: '{transition}',
     }),
     attached,
@@ -178,40 +224,106 @@ function instrumentsFor(meter: Meter): Instruments {
   return instruments;
 }
 
-/** Feeds `instruments` from `breaker`, once however many times it is attached. */
-function attach(instruments: Instruments, breaker: CircuitBreaker): Subscription {
-  let entry = instruments.attached.get(breaker);
-  if (entry === undefined) {
-    const name = breaker.name;
-    const subscription = new Subscription();
-    subscription.add(
-      breaker.events$.subscribe((e) => {
-        const attributes: Attributes = { [ATTRIBUTES.name]: name, [ATTRIBUTES.outcome]: e.type };
-        instruments.calls.add(1, attributes);
-        if (e.type === 'success' || e.type === 'failure') {
-          instruments.duration.record(e.duration / 1000, attributes);
-        }
-      }),
-    );
-    subscription.add(
-      breaker.transitions$.subscribe((t) => {
-        instruments.transitions.add(1, {
-          [ATTRIBUTES.name]: name,
-          [ATTRIBUTES.previousState]: t.from,
-          [ATTRIBUTES.state]: t.to,
-        });
-      }),
-    );
-    entry = { count: 0, subscription };
-    instruments.attached.set(breaker, entry);
+/** Runs one recording; a throw is reported (once per breaker) instead of propagating. */
+function guarded(entry: Attachment, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    fault(entry, error);
   }
-  const attachment = entry;
-  attachment.count++;
+}
+
+function fault(entry: Attachment, error: unknown): void {
+  if (entry.reported) return;
+  entry.reported = true;
+  try {
+    entry.onError(error);
+  } catch {
+    // The reporter itself failed; there is nobody left to tell.
+  }
+}
+
+/** Feeds `instruments` from `breaker`, once however many times it is attached. */
+function attach(
+  instruments: Instruments,
+  breaker: CircuitBreaker,
+  onError: (error: unknown) => void,
+): Subscription {
+  const entry = instruments.attached.get(breaker) ?? start(instruments, breaker, onError);
+  entry.count++;
   return new Subscription(() => {
-    attachment.count--;
-    if (attachment.count === 0) {
-      attachment.subscription.unsubscribe();
+    entry.count--;
+    if (entry.count === 0) {
+      entry.subscription.unsubscribe();
       instruments.attached.delete(breaker);
     }
+  });
+}
+
+/** Starts feeding `instruments` from `breaker`: its attribute sets are made here, once. */
+function start(
+  instruments: Instruments,
+  breaker: CircuitBreaker,
+  onError: (error: unknown) => void,
+): Attachment {
+  const name = breaker.name;
+  const calls = {} as Record<Outcome, Attributes>;
+  for (const outcome of OUTCOMES) {
+    calls[outcome] = Object.freeze({ [ATTRIBUTES.name]: name, [ATTRIBUTES.outcome]: outcome });
+  }
+  const entry: Attachment = {
+    count: 0,
+    reported: false,
+    onError,
+    subscription: new Subscription(),
+    calls,
+    states: STATES.map((s) => Object.freeze({ [ATTRIBUTES.name]: name, [ATTRIBUTES.state]: s })),
+    transitions: new Map(),
+  };
+  instruments.attached.set(breaker, entry);
+  entry.subscription.add(breaker.events$.subscribe((e) => countCall(instruments, entry, e)));
+  entry.subscription.add(
+    breaker.transitions$.subscribe((t) => countTransition(instruments, entry, t)),
+  );
+  return entry;
+}
+
+function countCall(instruments: Instruments, entry: Attachment, e: BreakerEvent): void {
+  try {
+    const attributes = entry.calls[e.type];
+    instruments.calls.add(1, attributes);
+    if (e.type === 'success' || e.type === 'failure') {
+      const ms = e.duration;
+      if (typeof ms === 'number' && ms >= 0 && ms !== Infinity) {
+        instruments.duration.record(ms / 1000, attributes);
+      } else {
+        fault(
+          entry,
+          new RangeError(
+            `openTelemetryMetrics: circuit breaker "${e.name}" reported a ${e.type} lasting ${String(ms)} ms; durations that are not finite numbers >= 0 are not recorded`,
+          ),
+        );
+      }
+    }
+  } catch (error) {
+    fault(entry, error);
+  }
+}
+
+function countTransition(instruments: Instruments, entry: Attachment, t: Transition): void {
+  // Adopted from a shared store: the process that made it counts it (see openTelemetryMetrics).
+  if (t.origin === 'remote') return;
+  guarded(entry, () => {
+    const key = `${t.from}>${t.to}`;
+    let attributes = entry.transitions.get(key);
+    if (attributes === undefined) {
+      attributes = Object.freeze({
+        [ATTRIBUTES.name]: t.name,
+        [ATTRIBUTES.previousState]: t.from,
+        [ATTRIBUTES.state]: t.to,
+      });
+      entry.transitions.set(key, attributes);
+    }
+    instruments.transitions.add(1, attributes);
   });
 }

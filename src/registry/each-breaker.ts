@@ -18,13 +18,18 @@ export function isBreakerRegistry(value: unknown): value is BreakerRegistry {
     v !== null &&
     typeof v.get === 'function' &&
     typeof v.names === 'function' &&
-    typeof v.states$?.subscribe === 'function'
+    typeof v.states$?.subscribe === 'function' &&
+    typeof v.breakers$?.subscribe === 'function'
   );
 }
 
 /**
  * Runs `attach` for one breaker, or for every breaker of a registry: those it holds now and those
  * it makes later. Integrations (metrics, alerts) use it to accept either as their target.
+ *
+ * Each attachment ends when the result is unsubscribed, and also when its breaker leaves: a
+ * breaker deleted or evicted from its registry, or disposed, is detached at once. Attaching a
+ * breaker the registry makes costs O(1), whatever the registry holds.
  *
  * ## Example
  * ```ts
@@ -33,7 +38,8 @@ export function isBreakerRegistry(value: unknown): value is BreakerRegistry {
  * ```
  *
  * @param target A `CircuitBreaker` or a `BreakerRegistry`.
- * @param attach Starts watching one breaker; its subscription ends when the result is unsubscribed.
+ * @param attach Starts watching one breaker; its subscription ends when the result is
+ *   unsubscribed or the breaker is disposed.
  * @param where Names the caller in the error for a bad target.
  * @return One subscription for every attachment.
  * @throws TypeError when `target` is neither a breaker nor a registry.
@@ -43,22 +49,35 @@ export function eachBreaker(
   attach: (breaker: CircuitBreaker) => Subscription,
   where = 'eachBreaker(target)',
 ): Subscription {
-  if (isCircuitBreaker(target)) return attach(target);
+  const attached = new Map<CircuitBreaker, Subscription>();
+  const all = new Subscription(() => {
+    for (const subscription of attached.values()) subscription.unsubscribe();
+    attached.clear();
+  });
+  // breakers$ emits each breaker once, and nothing once `all` is unsubscribed.
+  const add = (breaker: CircuitBreaker): void => {
+    const attachment = new Subscription();
+    attached.set(breaker, attachment);
+    attachment.add(attach(breaker));
+    // Disposing a breaker completes its transitions$: that is when it leaves.
+    attachment.add(
+      breaker.transitions$.subscribe({
+        complete: () => {
+          attached.delete(breaker);
+          attachment.unsubscribe();
+        },
+      }),
+    );
+  };
+  if (isCircuitBreaker(target)) {
+    add(target);
+    return all;
+  }
   if (!isBreakerRegistry(target)) {
     throw new TypeError(
       `${where}: expected a CircuitBreaker or a BreakerRegistry, got ${describe(target)}`,
     );
   }
-  const all = new Subscription();
-  const seen = new Set<string>();
-  all.add(
-    target.states$.subscribe((states) => {
-      for (const name of Object.keys(states)) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        all.add(attach(target.get(name)));
-      }
-    }),
-  );
+  all.add(target.breakers$.subscribe(add));
   return all;
 }

@@ -5,9 +5,22 @@ import type { SlackMessageContent } from './render';
  * thread (`thread_ts`), or the reply that ends a thread with a recovery, broadcast to the channel
  * too (`reply_broadcast: true`).
  */
-export type SlackPostMessage = SlackMessageContent & { readonly channel: string } & (
-    | { readonly thread_ts?: string; readonly reply_broadcast?: false }
-    | { readonly thread_ts: string; readonly reply_broadcast: true }
+export type SlackPostMessage = SlackMessageContent & {
+  /** The channel to post in. */
+  readonly channel: string;
+} & (
+    | {
+        /** The breaker's thread, for a reply. */
+        readonly thread_ts?: string;
+        /** Not broadcast. */
+        readonly reply_broadcast?: false;
+      }
+    | {
+        /** The breaker's thread. */
+        readonly thread_ts: string;
+        /** The reply that ends a thread is shown in the channel too. */
+        readonly reply_broadcast: true;
+      }
   );
 
 /**
@@ -23,9 +36,14 @@ export interface SlackClient {
      * @param message The message.
      * @return Slack's answer.
      */
-    postMessage(
-      message: SlackPostMessage,
-    ): Promise<{ readonly ok?: boolean; readonly ts?: string; readonly error?: string }>;
+    postMessage(message: SlackPostMessage): Promise<{
+      /** Whether Slack took the message. */
+      readonly ok?: boolean;
+      /** The message's timestamp, which names its thread. */
+      readonly ts?: string;
+      /** Slack's error code when `ok` is false. */
+      readonly error?: string;
+    }>;
   };
 }
 

@@ -11,9 +11,24 @@ export interface SlackAttachment {
 
 /** The Block Kit blocks this listener sends: sections and a context line. */
 export type SlackBlock =
-  | { readonly type: 'section'; readonly text: SlackText }
-  | { readonly type: 'section'; readonly fields: SlackText[] }
-  | { readonly type: 'context'; readonly elements: SlackText[] };
+  | {
+      /** A section with one text. */
+      readonly type: 'section';
+      /** The section's text. */
+      readonly text: SlackText;
+    }
+  | {
+      /** A section of fields, shown in two columns. */
+      readonly type: 'section';
+      /** The fields. */
+      readonly fields: SlackText[];
+    }
+  | {
+      /** A line of small print under the message. */
+      readonly type: 'context';
+      /** Its texts. */
+      readonly elements: SlackText[];
+    };
 
 /** A Block Kit text object in mrkdwn. */
 export interface SlackText {

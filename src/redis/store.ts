@@ -503,9 +503,12 @@ class Session implements StoreSession {
   private adopt(shared: Shared): void {
     this.base = { epoch: shared.epoch, generation: shared.generation };
     this.dirty = false;
+    // A local transition still waiting for Redis was never announced: whatever wins is.
+    const unannounced = this.queue.some((item) => item.announce);
     this.queue = [];
     const c = this.current;
     if (
+      !unannounced &&
       c.generation === shared.generation &&
       c.state === shared.state &&
       c.reopens === shared.reopens &&
@@ -614,8 +617,8 @@ class Session implements StoreSession {
       case 'early': {
         // Another process moved first, or the shared wait is not over by the server's clock.
         const shared = this.parse(reply.now, reply.rest);
-        this.queue = [];
         if (shared) this.adopt(shared);
+        else this.standAlone();
         return;
       }
       default:

@@ -69,7 +69,9 @@ run('a fleet of processes sharing one breaker', () => {
     const [a, b, c] = ws as [Worker, Worker, Worker];
     expect(await a.request('fail', { count: 3 })).toEqual(['failed', 'failed', 'failed']);
     await allIn(ws, 'open');
-    expect(a.transitions.map((t) => `${t.from}>${t.to}:${t.origin}`)).toEqual(['closed>open:local']);
+    expect(a.transitions.map((t) => `${t.from}>${t.to}:${t.origin}`)).toEqual([
+      'closed>open:local',
+    ]);
     for (const w of [b, c]) {
       expect(w.transitions.map((t) => `${t.from}>${t.to}:${t.origin}`)).toEqual([
         'closed>open:remote',

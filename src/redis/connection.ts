@@ -14,7 +14,10 @@ export interface NodeRedisClient {
 /** The part of a duplicated node-redis client the store uses for pub/sub. */
 export interface NodeRedisSubscriber {
   connect(): Promise<unknown>;
-  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  subscribe(
+    channel: string,
+    listener: (message: string, channel: string) => void,
+  ): Promise<unknown>;
   on(event: 'ready' | 'error', listener: (...args: unknown[]) => void): unknown;
   destroy(): void;
 }

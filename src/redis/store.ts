@@ -302,7 +302,9 @@ class SharedStore implements RedisStateStore {
 
 function parseReply(value: unknown): Reply {
   if (!Array.isArray(value) || value.length < 2 || !value.every((v) => typeof v === 'string')) {
-    throw new TypeError(`rxjs-fluxgate/redis: unexpected reply from Redis: ${check.describe(value)}`);
+    throw new TypeError(
+      `rxjs-fluxgate/redis: unexpected reply from Redis: ${check.describe(value)}`,
+    );
   }
   const [status, now, ...rest] = value as string[];
   return { status: status!, now: Number(now), rest };

@@ -162,7 +162,11 @@ export class Worker {
 }
 
 /** Polls `check` until it holds (or throws what it last threw) within `ms`. */
-export async function eventually<T>(check: () => Promise<T> | T, ms = 10_000, every = 25): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  ms = 10_000,
+  every = 25,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     try {

@@ -158,10 +158,12 @@ const ops = {
     t.breaker[name](arg);
   },
   retryAfter: () =>
-    t.breaker.call(() => 'x').then(
-      () => null,
-      (e) => (e instanceof CallNotPermittedError ? (e.retryAfter ?? null) : null),
-    ),
+    t.breaker
+      .call(() => 'x')
+      .then(
+        () => null,
+        (e) => (e instanceof CallNotPermittedError ? (e.retryAfter ?? null) : null),
+      ),
   hammer: ({ every }) => {
     clearInterval(t.hammer);
     t.hammer = setInterval(hangingCall, every);
@@ -174,7 +176,7 @@ const ops = {
   exit: async () => {
     await teardown();
     // Nothing else is left open: the process ends by itself once the channel is closed.
-    setImmediate(() => process.disconnect());
+    setTimeout(() => process.disconnect(), 0);
   },
 };
 

@@ -202,6 +202,86 @@ run('redisStore with %s', (kind: ClientKind) => {
     expect(b.breaker.info().metrics.totalCount).toBe(1);
   });
 
+  it('makes one transition when two processes trip in the same moment', async () => {
+    const a = await member();
+    const b = await member();
+    trip(a);
+    trip(b);
+    expect([a.breaker.state, b.breaker.state]).toEqual(['open', 'open']);
+    await eventually(() => expect([...a.transitions, ...b.transitions]).toHaveLength(2));
+    expect([...a.transitions, ...b.transitions].sort()).toEqual([
+      'closed>open:local',
+      'closed>open:remote',
+    ]);
+    expect((await hash(a)).g).toBe('1');
+    await sleep(100);
+    expect([...a.transitions, ...b.transitions]).toHaveLength(2);
+  });
+
+  it('renews the lease of a trial slot while its call runs', async () => {
+    const config = { retry: retries.cooldown(100), maxHalfOpenCalls: 1 };
+    const options = { leaseMs: 300, ttlMs: 60_000 };
+    const a = await member(config, options);
+    const b = await member(config, options);
+    trip(a);
+    await sleep(150);
+    await expect(a.breaker.call(() => 1)).rejects.toMatchObject({ state: 'half_open' });
+    await eventually(async () => expect(await a.client.send('ZCARD', key('trials'))).toBe(1));
+    const trial = startCall(a.breaker);
+    expect(trial.seen.terminals).toBe(0);
+    // Four leases long: without renewals B would get the slot after the first.
+    for (let i = 0; i < 12; i++) {
+      await sleep(100);
+      await expect(b.breaker.call(() => 1)).rejects.toMatchObject({ state: 'half_open' });
+    }
+    trial.source.complete();
+    await eventually(() => expect(b.breaker.state).toBe('closed'));
+  });
+
+  it('counts half-open trials locally while Redis does not answer', async () => {
+    const config = {
+      tripper: trippers.failureStreak(1),
+      retry: retries.cooldown(200),
+      maxHalfOpenCalls: 2,
+    };
+    const a = await member(config, { timeoutMs: 200, syncMs: 100 });
+    const b = await member(config, { timeoutMs: 200, syncMs: 100 });
+    server.pause();
+    try {
+      trip(a);
+      await eventually(() => expect(a.errors).toHaveLength(1), 5000);
+      await sleep(250);
+      // The wait is over: the breaker probes alone, with its own two slots.
+      const trials = [startCall(a.breaker), startCall(a.breaker), startCall(a.breaker)];
+      expect(a.breaker.state).toBe('half_open');
+      expect(trials.map((t) => t.seen.terminals)).toEqual([0, 0, 1]);
+      trials[0]!.source.error(new Error('still down'));
+      expect(a.breaker.state).toBe('open');
+    } finally {
+      server.resume();
+    }
+    await eventually(() => expect(b.breaker.state).toBe('open'));
+    expect(a.transitions).toEqual([
+      'closed>open:local',
+      'open>half_open:local',
+      'half_open>open:local',
+    ]);
+    expect(b.transitions).toEqual(['closed>open:remote']);
+    expect((await hash(a)).r).toBe('1');
+  });
+
+  it('keeps working, and reports once, when the application closes the client', async () => {
+    const a = await member({}, { syncMs: 100 });
+    await a.client.close();
+    trip(a);
+    expect(a.breaker.state).toBe('open');
+    await eventually(() => expect(a.transitions).toEqual(['closed>open:local']));
+    await sleep(300);
+    expect(a.errors.map((e) => e.source)).toEqual(['store']);
+    a.breaker.reset();
+    expect(a.transitions).toEqual(['closed>open:local', 'open>closed:local']);
+  });
+
   it('runs a script by its body when the server has lost it (NOSCRIPT)', async () => {
     const a = await member();
     const b = await member();
@@ -257,9 +337,12 @@ run('redisStore with %s', (kind: ClientKind) => {
       expect(h.e).toBeDefined();
       expect(h.e).not.toBe(epoch);
     });
+    // B may not have read the new key yet: its trip, made on the old epoch, still lands.
     trip(b);
     await eventually(() => expect(a.breaker.state).toBe('open'));
     expect(a.transitions).toEqual(['closed>open:remote']);
+    expect(b.transitions).toEqual(['closed>open:local']);
+    expect((await hash(a)).s).toBe('open');
   });
 
   it('reports a malformed shared state and keeps its own', async () => {
@@ -281,6 +364,41 @@ run('redisStore with %s', (kind: ClientKind) => {
 });
 
 describe('redisStore(options)', () => {
+  it('reports a store client whose hooks throw, and never throws itself', () => {
+    // A client of the store is normally a breaker; here one that throws from both hooks.
+    const client = {
+      sendCommand: () => Promise.reject(new Error('offline')),
+      duplicate: () => sub,
+    };
+    const sub = {
+      connect: () => new Promise(() => {}),
+      subscribe: jest.fn(),
+      on: jest.fn(),
+      destroy: jest.fn(),
+    };
+    const store = redisStore({ client: client as never, timeoutMs: 50 });
+    const session = store.connect({
+      name: 'n',
+      initial: { state: 'closed', changedAt: 0, reopens: 0, generation: 0, retryWait: 0 },
+      maxHalfOpenCalls: 1,
+      maxHalfOpenDuration: Infinity,
+      now: () => 0,
+      changed: () => {
+        throw new Error('changed threw');
+      },
+      report: () => {
+        throw new Error('report threw');
+      },
+    });
+    expect(() =>
+      session.write({ state: 'open', changedAt: 0, reopens: 0, generation: 1, retryWait: 10 }),
+    ).not.toThrow();
+    expect(session.read().state).toBe('open');
+    session.close();
+    session.close();
+    expect(sub.destroy).toHaveBeenCalledTimes(1);
+  });
+
   const client = { sendCommand: async () => null, duplicate: () => client } as never;
 
   it.each([

@@ -46,8 +46,6 @@ const KEYS = ['client', 'prefix', 'timeoutMs', 'leaseMs', 'ttlMs', 'syncMs'] as 
 const WHERE = 'redisStore(options)';
 /** Longest breaker name the store accepts (it goes into two keys and every message). */
 const MAX_NAME_LENGTH = 1024;
-/** Commands one store may have sent and not yet seen settle; beyond it, operations fail at once. */
-const MAX_UNSETTLED = 1000;
 /** Reads of one breaker that may wait in a client's offline queue at once. */
 const MAX_UNSETTLED_READS = 2;
 /** How long a leased trial slot may sit unused before it goes back to the fleet (ms). */
@@ -117,6 +115,15 @@ interface Settings {
   readonly syncMs: number;
 }
 
+/** A local transition waiting for its compare-and-set. */
+interface Pending {
+  readonly next: BreakerSnapshot;
+  /** Announce it as local once Redis took it (not for a re-sync of what was announced already). */
+  readonly announce: boolean;
+  /** The state it left, for a retry on a re-created key; undefined for a re-sync. */
+  readonly from: State | undefined;
+}
+
 /** A snapshot as Redis holds it (times in the server's clock), with the server's time of reading. */
 interface Shared {
   readonly epoch: string;
@@ -152,7 +159,6 @@ class SharedStore implements RedisStateStore {
   private readonly sessions = new Set<Session>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private unsettled = 0;
   /** The server's clock minus `Date.now()`, estimated from the last reply (for deadlines). */
   private offset: number | undefined;
 
@@ -187,8 +193,13 @@ class SharedStore implements RedisStateStore {
   }
 
   /**
-   * Runs a script with a time limit; resolves with its reply, rejects on an error, a timeout, a
-   * malformed reply, or when too many earlier commands have not settled yet.
+   * Runs a script with a time limit; resolves with its reply, rejects on an error, a timeout or
+   * a malformed reply. `settled` runs when the client itself settles the command, which after a
+   * timeout may be much later (or, for a client that queues while offline, at the reconnect).
+   *
+   * Nothing here queues: each breaker bounds what it leaves with the client. While Redis is
+   * unreachable it sends only its periodic read, and only while fewer than
+   * MAX_UNSETTLED_READS of them are unsettled; writes, leases and releases wait for an answer.
    */
   run(
     script: Script,
@@ -213,13 +224,8 @@ class SharedStore implements RedisStateStore {
   }
 
   private bounded<T>(what: string, send: () => Promise<T>, done?: () => void): Promise<T> {
-    if (this.unsettled >= MAX_UNSETTLED) {
-      done?.();
-      return Promise.reject(new Error(`rxjs-fluxgate/redis: ${what}: too many commands pending`));
-    }
     const ms = this.settings.timeoutMs;
     const sentAt = Date.now();
-    this.unsettled++;
     let sent: Promise<T>;
     try {
       sent = send();
@@ -228,13 +234,11 @@ class SharedStore implements RedisStateStore {
     }
     const settled = sent.then(
       (value) => {
-        this.unsettled--;
         done?.();
         this.observe(value, sentAt);
         return value;
       },
       (error: unknown) => {
-        this.unsettled--;
         done?.();
         throw error;
       },
@@ -326,7 +330,7 @@ class Session implements StoreSession {
   /** Local transitions were made while Redis did not answer; they go to Redis at the next sync. */
   private dirty = false;
   /** Local transitions waiting for their compare-and-set, in order; `announce` unless a re-sync. */
-  private queue: { readonly next: BreakerSnapshot; readonly announce: boolean }[] = [];
+  private queue: Pending[] = [];
   private writing = false;
   /** A pushed snapshot that arrived while a write was in flight. */
   private later: Shared | undefined;
@@ -362,6 +366,7 @@ class Session implements StoreSession {
   }
 
   write(next: BreakerSnapshot): void {
+    const from = this.current.state;
     this.current = next;
     this.dropSlots();
     if (this.closed || this.down || this.base === undefined) {
@@ -369,7 +374,7 @@ class Session implements StoreSession {
       this.announce(next, 'local');
       return;
     }
-    this.queue.push({ next, announce: true });
+    this.queue.push({ next, announce: true, from });
     this.flush();
   }
 
@@ -469,7 +474,7 @@ class Session implements StoreSession {
         if (this.dirty) {
           // Nobody moved while Redis was away: this process's local transitions become shared.
           this.dirty = false;
-          this.queue.push({ next: this.current, announce: false });
+          this.queue.push({ next: this.current, announce: false, from: undefined });
           this.flush();
         }
         return;
@@ -619,8 +624,9 @@ class Session implements StoreSession {
       case 'early': {
         // Another process moved first, or the shared wait is not over by the server's clock.
         const shared = this.parse(reply.now, reply.rest);
-        if (shared) this.adopt(shared);
-        else this.standAlone();
+        if (shared === undefined) this.standAlone();
+        else if (reply.status === 'lost' && this.rebase(item, shared, epoch)) this.flush();
+        else this.adopt(shared);
         return;
       }
       default:
@@ -629,6 +635,25 @@ class Session implements StoreSession {
         this.standAlone();
         this.sync();
     }
+  }
+
+  /**
+   * A transition refused only because the key was re-created meanwhile (a new epoch: Redis lost
+   * it and a process put its own state back) still holds if the re-created state is the one it
+   * left: it is retried on the new version instead of being dropped.
+   */
+  private rebase(item: Pending, shared: Shared, epoch: string): boolean {
+    if (shared.epoch === epoch || item.from !== shared.state || this.queue.length !== 1) {
+      return false;
+    }
+    this.base = { epoch: shared.epoch, generation: shared.generation };
+    if (item.next.generation <= shared.generation) {
+      // Generations only go up: renumber it (calls admitted under the old number are stale).
+      const next = { ...item.next, generation: shared.generation + 1 };
+      if (this.current === item.next) this.current = next;
+      this.queue[0] = { ...item, next };
+    }
+    return true;
   }
 
   /** Redis did not take the queued transitions: they stand locally, as in memory. */

@@ -730,18 +730,32 @@ class Session implements StoreSession {
     this.asking = true;
     const first = this.sequence++;
     const epoch = this.base.epoch;
+    let gaveUp = false;
+    // A lease granted after this process gave up waiting would hold a slot nobody uses until
+    // it ran out: give it back as soon as the late answer arrives.
+    const late = (): void => {
+      if (!gaveUp) return;
+      const member = `${this.holder}:${first}`;
+      this.store.command('releasing a late trial slot', ['ZREM', this.keys[1], member]).catch(noop);
+    };
     this.store
-      .run(ACQUIRE, 'leasing a trial slot', this.keys, [
-        epoch,
-        String(s.generation),
-        this.holder,
-        String(first),
-        '1',
-        String(this.lease),
-        String(this.client.maxHalfOpenCalls),
-        String(this.store.deadline()),
-        String(this.store.settings.ttlMs),
-      ])
+      .run(
+        ACQUIRE,
+        'leasing a trial slot',
+        this.keys,
+        [
+          epoch,
+          String(s.generation),
+          this.holder,
+          String(first),
+          '1',
+          String(this.lease),
+          String(this.client.maxHalfOpenCalls),
+          String(this.store.deadline()),
+          String(this.store.settings.ttlMs),
+        ],
+        late,
+      )
       .then(
         (reply) => {
           this.asking = false;
@@ -761,6 +775,7 @@ class Session implements StoreSession {
         },
         (error: unknown) => {
           this.asking = false;
+          gaveUp = true;
           this.outage(error);
         },
       );
@@ -872,6 +887,8 @@ class Session implements StoreSession {
     for (const w of waiters) w();
   }
 }
+
+function noop(): void {}
 
 function waitOf(wait: number): string {
   return wait === Infinity ? 'inf' : String(wait);

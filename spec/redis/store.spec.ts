@@ -179,7 +179,10 @@ run('redisStore with %s', (kind: ClientKind) => {
     const trial = startCall(a.breaker);
     expect(trial.seen.terminals).toBe(0);
     for (let i = 0; i < 5; i++) {
-      await expect(b.breaker.call(() => 1)).rejects.toMatchObject({ state: 'half_open' });
+      // Two calls in one tick: one request for a slot is in flight at a time.
+      await expect(
+        Promise.all([b.breaker.call(() => 1), b.breaker.call(() => 2)]),
+      ).rejects.toMatchObject({ state: 'half_open' });
       await sleep(20);
     }
     expect(await a.client.send('ZCARD', key('trials'))).toBe(1);
@@ -238,6 +241,37 @@ run('redisStore with %s', (kind: ClientKind) => {
     await eventually(() => expect(b.breaker.state).toBe('closed'));
   });
 
+  it('keeps one freed slot for its next trial and gives back the others at once', async () => {
+    const tripper = trippers
+      .failureStreak(2)
+      .or(trippers.halfOpened().and(trippers.minRequests(5).not()));
+    const a = await member({ tripper, retry: retries.cooldown(100), maxHalfOpenCalls: 2 });
+    trip(a);
+    await sleep(150);
+    await expect(a.breaker.call(() => 1)).rejects.toMatchObject({ state: 'half_open' });
+    await eventually(async () => expect(await a.client.send('ZCARD', key('trials'))).toBe(1));
+    const first = startCall(a.breaker);
+    await expect(a.breaker.call(() => 1)).rejects.toMatchObject({ state: 'half_open' });
+    // The second lease is taken; the next call uses it once its answer is in.
+    const second = await eventually(() => {
+      const call = startCall(a.breaker);
+      expect(call.seen.terminals).toBe(0);
+      return call;
+    });
+    expect(await a.client.send('ZCARD', key('trials'))).toBe(2);
+    expect(first.seen.terminals).toBe(0);
+    first.source.complete();
+    second.source.complete();
+    await eventually(async () => expect(await a.client.send('ZCARD', key('trials'))).toBe(1));
+    await eventually(async () => expect(await a.client.send('ZCARD', key('trials'))).toBe(0));
+    expect(a.breaker.state).toBe('half_open');
+    // A breaker disposed while its write is in flight leaves quietly.
+    a.breaker.forceOpen();
+    a.breaker.dispose();
+    await sleep(50);
+    expect(a.errors).toEqual([]);
+  });
+
   it('counts half-open trials locally while Redis does not answer', async () => {
     const config = {
       tripper: trippers.failureStreak(1),
@@ -280,6 +314,108 @@ run('redisStore with %s', (kind: ClientKind) => {
     expect(a.errors.map((e) => e.source)).toEqual(['store']);
     a.breaker.reset();
     expect(a.transitions).toEqual(['closed>open:local', 'open>closed:local']);
+  });
+
+  it('serves breakers of several names from one store, each with its own key', async () => {
+    const a = await member();
+    const other = new CircuitBreaker({
+      name: `${name} (other)`,
+      tripper: trippers.failureStreak(2),
+      store: a.store,
+    });
+    const b = await member();
+    try {
+      await a.store.sync();
+      trip(a);
+      await eventually(() => expect(b.breaker.state).toBe('open'));
+      expect(other.state).toBe('closed');
+      expect(await a.client.send('EXISTS', `{${prefix}:${name} (other)}:state`)).toBe(1);
+    } finally {
+      other.dispose();
+    }
+    // The store keeps serving the breakers still connected.
+    b.breaker.reset();
+    await eventually(() => expect(a.breaker.state).toBe('closed'));
+  });
+
+  it('agrees on one key when two breakers of a new name start at the same moment', async () => {
+    const clients = await Promise.all([0, 1].map(() => connectClient(kind, server.url)));
+    const stores = clients.map((c) => redisStore({ client: c.client, prefix }));
+    const breakers = stores.map((store) => new CircuitBreaker({ name, store }));
+    try {
+      await Promise.all(stores.map((st) => st.sync()));
+      const epoch = (await clients[0]!.send('HGET', key(), 'e')) as string;
+      breakers[0]!.forceOpen();
+      await eventually(() => expect(breakers[1]!.state).toBe('forced_open'));
+      expect(await clients[0]!.send('HGET', key(), 'e')).toBe(epoch);
+    } finally {
+      for (const b of breakers) b.dispose();
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('shares a wait that never ends (retries.never())', async () => {
+    const a = await member({ retry: retries.never() });
+    trip(a);
+    await eventually(async () => expect((await hash(a)).w).toBe('inf'));
+    const b = await member({ retry: retries.never() });
+    expect(b.breaker.state).toBe('open');
+    await expect(b.breaker.call(() => 1)).rejects.toMatchObject({ retryAfter: undefined });
+  });
+
+  it('writes its state back when the key vanished under it, and a transition made on the old key still lands', async () => {
+    const a = await member();
+    const b = await member();
+    a.breaker.forceOpen();
+    await eventually(() => expect(b.breaker.state).toBe('forced_open'));
+    await a.client.send('DEL', key());
+    // A's command finds no key: it stands, and A writes its state back under a new epoch.
+    a.breaker.reset();
+    await eventually(async () => expect((await hash(a)).s).toBe('closed'));
+    // B, still on the old epoch, resets too: refused as stale, it adopts the new key.
+    await eventually(() => expect(b.breaker.state).toBe('closed'));
+    expect(a.transitions).toEqual(['closed>forced_open:local', 'forced_open>closed:local']);
+    // A key re-created without a message (a failover that lost the last write): A's trip, made
+    // on the old epoch from the state the new key holds, is retried on the new one.
+    await a.client.send(
+      'HSET',
+      key(),
+      'e',
+      'f00d',
+      's',
+      'closed',
+      'c',
+      '1',
+      'r',
+      '0',
+      'g',
+      '5',
+      'w',
+      '0',
+    );
+    trip(a);
+    await eventually(() => expect(b.breaker.state).toBe('open'));
+    expect(await hash(a)).toMatchObject({ e: 'f00d', s: 'open', g: '6' });
+    expect(a.transitions.at(-1)).toBe('closed>open:local');
+    // A transition from another state than the new key's is dropped for the shared one.
+    await a.client.send('HSET', key(), 'e', 'beef', 's', 'closed', 'g', '9');
+    a.breaker.forceOpen();
+    await eventually(() => expect(a.breaker.state).toBe('closed'));
+    expect(await hash(a)).toMatchObject({ e: 'beef', s: 'closed', g: '9' });
+  });
+
+  it('ignores malformed messages on its channel', async () => {
+    const a = await member();
+    const channel = `${prefix}:transitions`;
+    await eventually(async () =>
+      expect(await a.client.send('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 1]),
+    );
+    await a.client.send('PUBLISH', channel, 'not a transition');
+    await a.client.send('PUBLISH', channel, `1\ne\nsideways\n1\n0\n9\n0\n${name}`);
+    await a.client.send('PUBLISH', channel, `1\ne\nopen\n1\n0\n9\n0\nsomeone else`);
+    await eventually(() => expect(a.errors).toHaveLength(1));
+    expect(String(a.errors[0]!.error)).toMatch(/malformed shared state/);
+    expect(a.breaker.state).toBe('closed');
   });
 
   it('runs a script by its body when the server has lost it (NOSCRIPT)', async () => {
@@ -405,6 +541,7 @@ describe('redisStore(options)', () => {
     [undefined, TypeError, /redisStore\(options\): expected an options object, got undefined/],
     [{ client, colour: 1 }, TypeError, /unknown option "colour"/],
     [{ client: {} }, TypeError, /client: expected a node-redis or ioredis client, got an object/],
+    [{ client: null }, TypeError, /client: expected a node-redis or ioredis client, got null/],
     [{ client, prefix: '' }, TypeError, /prefix: expected a non-empty string, got ""/],
     [{ client, prefix: 'a{b' }, TypeError, /prefix: expected no '\{' or '\}', got "a\{b"/],
     [{ client, timeoutMs: 0 }, RangeError, /timeoutMs: expected a finite number > 0, got 0/],

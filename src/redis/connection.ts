@@ -119,7 +119,7 @@ function subscribeNodeRedis(
     }
     sub.subscribe(channel, listener).then(() => {
       subscribed = true;
-      if (!closed) ready();
+      ready();
     }, ignore);
   };
   // An 'error' event without a listener would be thrown; the store learns of outages from its
@@ -144,20 +144,14 @@ function subscribeIoRedis(
   ready: () => void,
 ): () => void {
   const sub = client.duplicate();
-  let closed = false;
+  // Subscribed to this one channel only; ioredis subscribes again by itself after a reconnect.
   const subscribe = (): void => {
-    if (closed) return;
-    sub.subscribe(channel).then(() => {
-      if (!closed) ready();
-    }, ignore);
+    sub.subscribe(channel).then(ready, ignore);
   };
   sub.on('error', ignore);
-  sub.on('message', (from, text) => {
-    if (from === channel && typeof text === 'string') message(text);
-  });
+  sub.on('message', (_channel, text) => message(String(text)));
   sub.on('ready', subscribe);
   return () => {
-    closed = true;
     try {
       sub.disconnect();
     } catch {

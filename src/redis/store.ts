@@ -160,7 +160,7 @@ class SharedStore implements RedisStateStore {
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
   /** The server's clock minus `Date.now()`, estimated from the last reply (for deadlines). */
-  private offset: number | undefined;
+  private offset = 0;
 
   constructor(
     readonly connection: Connection,
@@ -208,9 +208,13 @@ class SharedStore implements RedisStateStore {
     args: readonly string[],
     settled?: () => void,
   ): Promise<Reply> {
-    return this.bounded(what, () => this.connection.run(script, keys, args), settled).then(
-      parseReply,
-    );
+    const sentAt = Date.now();
+    return this.bounded(what, () => this.connection.run(script, keys, args), settled)
+      .then(parseReply)
+      .then((reply) => {
+        this.offset = reply.now - (sentAt + Date.now()) / 2;
+        return reply;
+      });
   }
 
   /** Sends a plain command with a time limit (used for releasing slots; the reply is unused). */
@@ -218,14 +222,16 @@ class SharedStore implements RedisStateStore {
     return this.bounded(what, () => this.connection.command(args));
   }
 
-  /** The server's time by which a command sent now must have run, or 0 when not yet known. */
+  /**
+   * The server's time by which a command sent now must have run. Every command that carries one
+   * is sent after a read has answered, so the offset is known by then.
+   */
   deadline(): number {
-    return this.offset === undefined ? 0 : Date.now() + this.offset + this.settings.timeoutMs;
+    return Date.now() + this.offset + this.settings.timeoutMs;
   }
 
   private bounded<T>(what: string, send: () => Promise<T>, done?: () => void): Promise<T> {
     const ms = this.settings.timeoutMs;
-    const sentAt = Date.now();
     let sent: Promise<T>;
     try {
       sent = send();
@@ -235,7 +241,6 @@ class SharedStore implements RedisStateStore {
     const settled = sent.then(
       (value) => {
         done?.();
-        this.observe(value, sentAt);
         return value;
       },
       (error: unknown) => {
@@ -257,13 +262,6 @@ class SharedStore implements RedisStateStore {
         },
       );
     });
-  }
-
-  /** Updates the clock offset from a script's reply. */
-  private observe(value: unknown, sentAt: number): void {
-    if (!Array.isArray(value)) return;
-    const now = Number(value[1]);
-    if (Number.isFinite(now)) this.offset = now - (sentAt + Date.now()) / 2;
   }
 
   private start(): void {
@@ -305,7 +303,11 @@ class SharedStore implements RedisStateStore {
 }
 
 function parseReply(value: unknown): Reply {
-  if (!Array.isArray(value) || value.length < 2 || !value.every((v) => typeof v === 'string')) {
+  if (
+    !Array.isArray(value) ||
+    !value.every((v) => typeof v === 'string') ||
+    !Number.isFinite(Number(value[1]))
+  ) {
     throw new TypeError(
       `rxjs-fluxgate/redis: unexpected reply from Redis: ${check.describe(value)}`,
     );
@@ -379,7 +381,6 @@ class Session implements StoreSession {
   }
 
   acquireTrial(generation: number): boolean {
-    if (generation !== this.current.generation) return false;
     if (this.slotGeneration !== generation) this.dropSlots(generation);
     if (this.down || this.base === undefined || this.closed) {
       // Redis is away: this breaker decides alone, as in memory.
@@ -392,13 +393,15 @@ class Session implements StoreSession {
       this.ask();
       return false;
     }
+    // At most one slot is ever kept free, so none is left idle now.
     this.held.push(slot);
-    if (this.free.length === 0) this.stopIdle();
+    this.stopIdle();
     return true;
   }
 
-  releaseTrial(generation: number): void {
-    if (generation !== this.slotGeneration || generation !== this.current.generation) return;
+  releaseTrial(): void {
+    // The breaker releases only slots of the current generation, and dropSlots() empties `held`
+    // whenever the generation changes: whatever is held belongs to this one.
     const slot = this.held.pop();
     if (slot === undefined || slot === '') return;
     if (this.free.length === 0 && !this.down) {
@@ -414,6 +417,7 @@ class Session implements StoreSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue = [];
     this.release([...this.free, ...this.held].filter((s) => s !== ''));
     this.dropSlots();
     this.store.detach(this);
@@ -485,14 +489,14 @@ class Session implements StoreSession {
 
   /** A snapshot another process published. */
   pushed(shared: Shared): void {
-    if (this.closed) return;
     if (this.down || this.base === undefined || this.dirty) {
       // Redis answers again: catch up by a read, which also pushes what was decided alone.
       this.sync();
       return;
     }
     if (this.writing || this.queue.length > 0) {
-      if (this.later === undefined || newer(shared, this.later)) this.later = shared;
+      // Messages arrive in order on one connection: the last is the newest.
+      this.later = shared;
       return;
     }
     this.follow(shared);
@@ -540,7 +544,7 @@ class Session implements StoreSession {
   parse(now: number, v: readonly string[]): Shared | undefined {
     const [epoch, state, changedAt, reopens, generation, wait] = v;
     const shared: Shared = {
-      epoch: epoch ?? '',
+      epoch: String(epoch),
       state: state as State,
       changedAt: Number(changedAt),
       reopens: Number(reopens),
@@ -550,7 +554,6 @@ class Session implements StoreSession {
       seenAt: this.client.now(),
     };
     if (
-      shared.epoch === '' ||
       !STATES.includes(shared.state) ||
       !Number.isFinite(shared.changedAt) ||
       !Number.isFinite(shared.now) ||
@@ -572,7 +575,7 @@ class Session implements StoreSession {
   // Writing.
 
   private flush(): void {
-    if (this.writing || this.closed) return;
+    if (this.writing) return;
     const item = this.queue[0];
     const base = this.base;
     if (item === undefined || base === undefined) return;
@@ -646,13 +649,12 @@ class Session implements StoreSession {
     if (shared.epoch === epoch || item.from !== shared.state || this.queue.length !== 1) {
       return false;
     }
+    // One generation past the re-created one, as any transition (the queue holds only this
+    // item, so it is the current snapshot).
     this.base = { epoch: shared.epoch, generation: shared.generation };
-    if (item.next.generation <= shared.generation) {
-      // Generations only go up: renumber it (calls admitted under the old number are stale).
-      const next = { ...item.next, generation: shared.generation + 1 };
-      if (this.current === item.next) this.current = next;
-      this.queue[0] = { ...item, next };
-    }
+    const next = { ...item.next, generation: shared.generation + 1 };
+    this.current = next;
+    this.queue[0] = { ...item, next };
     return true;
   }
 
@@ -696,9 +698,9 @@ class Session implements StoreSession {
           this.writing = false;
           this.up();
           if (reply.status === 'ok') {
+            // A transition made meanwhile goes to Redis with the next periodic read.
             this.base = { epoch, generation: next.generation };
             this.dirty = next !== this.current;
-            if (this.dirty) this.sync();
           } else if (reply.status === 'exists') {
             const shared = this.parse(reply.now, reply.rest);
             if (shared) this.adopt(shared);
@@ -768,7 +770,7 @@ class Session implements StoreSession {
             this.deniedUntil = Date.now() + DENIED_BACKOFF_MS;
             return;
           }
-          if (this.slotGeneration !== s.generation) this.dropSlots(s.generation);
+          this.slotGeneration = s.generation;
           this.free.push(...granted);
           this.startIdle();
           this.renewIfHeld();
@@ -892,8 +894,4 @@ function noop(): void {}
 
 function waitOf(wait: number): string {
   return wait === Infinity ? 'inf' : String(wait);
-}
-
-function newer(a: Shared, b: Shared): boolean {
-  return a.epoch !== b.epoch || a.generation > b.generation;
 }

@@ -124,11 +124,7 @@ async function callCost(url) {
     open: [make('open'), make('open', shared)],
   };
   await shared.sync();
-  for (const [memory, redis] of [pairs.open]) {
-    memory.forceOpen();
-    redis.openFor(600_000);
-    memory.openFor(600_000);
-  }
+  for (const b of pairs.open) b.openFor(600_000);
   await shared.sync();
   const out = {};
   for (const [state, [memory, redis]] of Object.entries(pairs)) {

@@ -7,6 +7,7 @@ const entry: Record<string, string> = {
   prometheus: 'src/prometheus/index.ts',
   opentelemetry: 'src/opentelemetry/index.ts',
   slack: 'src/slack/index.ts',
+  redis: 'src/redis/index.ts',
 };
 
 export default defineConfig({
@@ -29,5 +30,8 @@ export default defineConfig({
     'prom-client',
     /^@opentelemetry\//,
     /^@slack\//,
+    'redis',
+    'ioredis',
+    /^@redis\//,
   ],
 });

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', 'src');
-const integrations = ['angular', 'prometheus', 'opentelemetry', 'slack'];
+const integrations = ['angular', 'prometheus', 'opentelemetry', 'slack', 'redis'];
 
 function coreFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -13,12 +13,16 @@ export interface NodeRedisClient {
 
 /** The part of a duplicated node-redis client the store uses for pub/sub. */
 export interface NodeRedisSubscriber {
+  /** Opens the subscriber's own connection. */
   connect(): Promise<unknown>;
+  /** Listens on a channel. */
   subscribe(
     channel: string,
     listener: (message: string, channel: string) => void,
   ): Promise<unknown>;
+  /** Hears that the connection is ready again, or failed. */
   on(event: 'ready' | 'error', listener: (...args: unknown[]) => void): unknown;
+  /** Closes the connection at once. */
   destroy(): void;
 }
 
@@ -37,8 +41,11 @@ export interface IoRedisClient {
 
 /** The part of a duplicated ioredis client the store uses for pub/sub. */
 export interface IoRedisSubscriber {
+  /** Listens on a channel. */
   subscribe(channel: string): Promise<unknown>;
+  /** Hears that the connection is ready again, failed, or brought a message. */
   on(event: 'ready' | 'error' | 'message', listener: (...args: unknown[]) => void): unknown;
+  /** Closes the connection. */
   disconnect(): void;
 }
 

@@ -7,6 +7,7 @@ import {
   BreakerRegistry,
   CallNotPermittedError,
   CircuitBreaker,
+  STATES,
   permits,
   retries,
   trippers,
@@ -17,15 +18,6 @@ import {
 } from '../../src';
 import { fail, startCall, succeed } from '../helpers/calls';
 import { ManualClock } from '../helpers/clock';
-
-const ALL_STATES: readonly State[] = [
-  'closed',
-  'open',
-  'half_open',
-  'metrics_only',
-  'disabled',
-  'forced_open',
-];
 
 function opener(clock: ManualClock, extra: object = {}): CircuitBreaker {
   return new CircuitBreaker({
@@ -178,7 +170,7 @@ describe('save and restore (SPEC 6.1)', () => {
 });
 
 describe('openFor(ms) (SPEC 6.2)', () => {
-  test.each(ALL_STATES)('from %s: open now for exactly ms, then the retry policy again', (from) => {
+  test.each(STATES)('from %s: open now for exactly ms, then the retry policy again', (from) => {
     const clock = new ManualClock(1_000);
     const b = opener(clock, { retry: retries.cooldown(50_000) });
     drive(b, clock, from);

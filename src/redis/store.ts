@@ -541,6 +541,21 @@ class Session implements StoreSession {
   }
 
   /** Parses the six snapshot fields of a reply or a message; reports and drops a corrupt one. */
+  /** The arguments WRITE and CREATE take after their own: the snapshot, its expiry, where to publish. */
+  private snapshotArgs(next: BreakerSnapshot): string[] {
+    return [
+      next.state,
+      String(this.age(next)),
+      String(next.reopens),
+      String(next.generation),
+      waitOf(next.retryWait),
+      String(this.store.settings.ttlMs),
+      this.store.channel,
+      this.name,
+      String(this.store.deadline()),
+    ];
+  }
+
   parse(now: number, v: readonly string[]): Shared | undefined {
     const [epoch, state, changedAt, reopens, generation, wait] = v;
     const shared: Shared = {
@@ -585,15 +600,7 @@ class Session implements StoreSession {
       .run(WRITE, 'writing a transition', this.keys, [
         base.epoch,
         String(base.generation),
-        next.state,
-        String(this.age(next)),
-        String(next.reopens),
-        String(next.generation),
-        waitOf(next.retryWait),
-        String(this.store.settings.ttlMs),
-        this.store.channel,
-        this.name,
-        String(this.store.deadline()),
+        ...this.snapshotArgs(next),
       ])
       .then(
         (reply) => {
@@ -681,18 +688,7 @@ class Session implements StoreSession {
     const epoch = randomId();
     this.writing = true;
     this.store
-      .run(CREATE, 'creating the shared state', this.keys, [
-        epoch,
-        next.state,
-        String(this.age(next)),
-        String(next.reopens),
-        String(next.generation),
-        waitOf(next.retryWait),
-        String(this.store.settings.ttlMs),
-        this.store.channel,
-        this.name,
-        String(this.store.deadline()),
-      ])
+      .run(CREATE, 'creating the shared state', this.keys, [epoch, ...this.snapshotArgs(next)])
       .then(
         (reply) => {
           this.writing = false;

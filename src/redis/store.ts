@@ -540,7 +540,6 @@ class Session implements StoreSession {
     this.announce(this.current, 'remote');
   }
 
-  /** Parses the six snapshot fields of a reply or a message; reports and drops a corrupt one. */
   /** The arguments WRITE and CREATE take after their own: the snapshot, its expiry, where to publish. */
   private snapshotArgs(next: BreakerSnapshot): string[] {
     return [
@@ -556,6 +555,7 @@ class Session implements StoreSession {
     ];
   }
 
+  /** Parses the six snapshot fields of a reply or a message; reports and drops a corrupt one. */
   parse(now: number, v: readonly string[]): Shared | undefined {
     const [epoch, state, changedAt, reopens, generation, wait] = v;
     const shared: Shared = {

@@ -71,15 +71,16 @@ export class FaultyClock extends ManualClock {
 }
 
 interface VirtualAction {
-  readonly due: number;
+  due: number;
   readonly run: () => void;
 }
 
 /**
  * A {@link FaultyClock} whose `schedule()` runs nothing by itself: it records each action, due at
  * `time + delay`, and `advance()` runs the due ones in order of due time (then of scheduling),
- * with `time` set to each one's due time while it runs. Unsubscribing removes an action. Time set
- * back with `set()` leaves pending actions where they were due.
+ * with `time` set to each one's due time while it runs. Unsubscribing removes an action. Like the
+ * event loop's timers (which `asyncScheduler` uses), a pending action keeps its remaining delay
+ * when `set()` moves the time: a clock stepped back does not put timers off.
  */
 export class VirtualClock extends FaultyClock {
   private readonly actions: VirtualAction[] = [];
@@ -112,6 +113,12 @@ export class VirtualClock extends FaultyClock {
     while (at > 0 && this.actions[at - 1]!.due > action.due) at--;
     this.actions.splice(at, 0, action);
     return subscription;
+  }
+
+  override set(time: number): void {
+    const shift = time - this.time;
+    for (const a of this.actions) a.due += shift;
+    this.time = time;
   }
 
   /** Moves time forward by `ms`, running every action due by then. */

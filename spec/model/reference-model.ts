@@ -228,9 +228,10 @@ export class ReferenceModel {
     this.raw = target;
   }
 
-  /** The clock steps back (pending timers stay due where they were). */
+  /** The clock steps back; a pending timer keeps its remaining delay, as the event loop's do. */
   stepBack(ms: number): void {
     this.raw -= ms;
+    if (this.probe !== undefined) this.probe = { due: this.probe.due - ms };
   }
 
   /** A new step: each re-entrant hook may fire once more. */
@@ -506,6 +507,8 @@ export class ReferenceModel {
    */
   restore(): void {
     for (const c of this.calls) c.orphan = true;
+    // The new breaker's clock: no offset, and 0 as its last reading (restores while the clock
+    // cannot be read are not generated, see model.spec.ts).
     this.lastRaw = -Infinity;
     this.offset = 0;
     this.last = 0;

@@ -79,27 +79,34 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
     .map((command) => ({ t: 'manual' as const, command })),
 ];
 
+export const openForStepArb: fc.Arbitrary<Step> = fc
+  .integer({ min: 1, max: 3000 })
+  .map((ms) => ({ t: 'openFor' as const, ms }));
+
+export const executeStepArb: fc.Arbitrary<Step> = fc
+  .constantFrom(false, false, false, true)
+  .map((preAborted) => ({ t: 'execute' as const, preAborted }));
+
+export const restoreStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'restore' as const });
+
+export const clockModeStepArb: fc.Arbitrary<Step> = fc
+  .constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string', 'ok', 'ok')
+  .map((mode) => ({ t: 'clock' as const, mode }));
+
+export const stepBackStepArb: fc.Arbitrary<Step> = fc
+  .oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 50, max: 5000 }))
+  .map((ms) => ({ t: 'stepBack' as const, ms }));
+
 /** SPEC section 6 steps: timed opens, the promise path with aborts, save and restore. */
 export const controlStepArbs: fc.Arbitrary<Step>[] = [
-  fc.integer({ min: 1, max: 3000 }).map((ms) => ({ t: 'openFor' as const, ms })),
-  ...repeat(
-    2,
-    fc
-      .constantFrom(false, false, false, true)
-      .map((preAborted) => ({ t: 'execute' as const, preAborted })),
-  ),
-  fc.constant({ t: 'restore' as const }),
+  openForStepArb,
+  executeStepArb,
+  executeStepArb,
+  restoreStepArb,
 ];
 
 /** Clock faults: readings that throw or are not finite numbers for a while, and steps back. */
-export const clockStepArbs: fc.Arbitrary<Step>[] = [
-  fc
-    .constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string', 'ok', 'ok')
-    .map((mode) => ({ t: 'clock' as const, mode })),
-  fc
-    .oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 50, max: 5000 }))
-    .map((ms) => ({ t: 'stepBack' as const, ms })),
-];
+export const clockStepArbs: fc.Arbitrary<Step>[] = [clockModeStepArb, stepBackStepArb];
 
 /** Everything: calls, time, manual commands, section 6, clock faults. */
 export const allStepArbs: fc.Arbitrary<Step>[] = [

@@ -57,6 +57,10 @@ export function applyStep(
 ): void {
   m.beginStep();
   r.beginStep();
+  act(m, r, step, o);
+}
+
+function act(m: ReferenceModel, r: RealSystem, step: Step, o: Offsets): void {
   switch (step.t) {
     case 'start':
       m.start(step.options);
@@ -94,6 +98,15 @@ export function applyStep(
       m.mode = step.mode;
       r.clock.mode = step.mode;
       return;
+    case 'glitch': {
+      const mode = m.mode;
+      m.mode = step.mode;
+      r.clock.mode = step.mode;
+      act(m, r, step.step, o);
+      m.mode = mode;
+      r.clock.mode = mode;
+      return;
+    }
     case 'stepBack': {
       const back = Math.min(step.ms, m.raw);
       m.stepBack(back);

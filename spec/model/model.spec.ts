@@ -45,10 +45,21 @@ class StepCommand implements fc.AsyncCommand<ModelState, RealSystem> {
   }
 
   async run(s: ModelState, r: RealSystem): Promise<void> {
-    applyStep(s.model, r, this.step);
-    // The promises of `execute` calls settle a few microtasks later.
-    if (s.model.calls.some((c) => c.kind === 'execute')) await flush();
-    agree(s.model, r);
+    const m = s.model;
+    const step = this.step;
+    if (step.t === 'glitch') {
+      // The glitch lasts until the promises its step settled have settled too.
+      const mode = m.mode;
+      m.mode = r.clock.mode = step.mode;
+      applyStep(m, r, step.step);
+      await flush();
+      m.mode = r.clock.mode = mode;
+    } else {
+      applyStep(m, r, step);
+      // The promises of `execute` calls settle a few microtasks later.
+      if (m.calls.some((c) => c.kind === 'execute')) await flush();
+    }
+    agree(m, r);
   }
 
   toString(): string {

@@ -662,7 +662,8 @@ export class ReferenceModel {
       orphan: false,
       generation: verdict?.generation,
       trial: verdict?.trial ?? false,
-      startedAt: verdict === undefined ? 0 : this.now(),
+      // A call passed through reads no time.
+      startedAt: verdict?.generation === undefined ? 0 : this.now(),
       // Disabled passes the call through: it has no outcome at all.
       settled: verdict?.generation === undefined,
       emitted: false,

@@ -26,7 +26,9 @@ export type Step =
   /** The clock's readings from now on: `'ok'`, or a fault that lasts until the next clock step. */
   | { t: 'clock'; mode: ClockFault }
   /** The clock steps back by `ms` (not below 0). */
-  | { t: 'stepBack'; ms: number };
+  | { t: 'stepBack'; ms: number }
+  /** Every reading of the clock during `step` (and only then) fails as `mode` says. */
+  | { t: 'glitch'; mode: ClockFault; step: Step };
 
 /** The steps that act on a call in flight; `k` picks one of the calls still active, modulo. */
 export function targetsCall(step: Step): step is Extract<Step, { k: number }> {
@@ -105,8 +107,21 @@ export const controlStepArbs: fc.Arbitrary<Step>[] = [
   restoreStepArb,
 ];
 
-/** Clock faults: readings that throw or are not finite numbers for a while, and steps back. */
-export const clockStepArbs: fc.Arbitrary<Step>[] = [clockModeStepArb, stepBackStepArb];
+export const glitchStepArb: fc.Arbitrary<Step> = fc.record({
+  t: fc.constant('glitch' as const),
+  mode: fc.constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string'),
+  step: fc.oneof(...callStepArbs, openForStepArb, ...stepArbs.slice(-1)),
+});
+
+/**
+ * Clock faults: readings that throw or are not finite numbers for a while, or during one step,
+ * and steps back.
+ */
+export const clockStepArbs: fc.Arbitrary<Step>[] = [
+  clockModeStepArb,
+  stepBackStepArb,
+  glitchStepArb,
+];
 
 /** Everything: calls, time, manual commands, section 6, clock faults. */
 export const allStepArbs: fc.Arbitrary<Step>[] = [

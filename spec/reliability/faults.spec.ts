@@ -241,6 +241,7 @@ async function run(
         break;
       case 'execute':
       case 'restore':
+      case 'glitch':
       case 'clock':
         break;
       default: {

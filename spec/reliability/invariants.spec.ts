@@ -92,6 +92,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
         break;
       case 'execute':
       case 'restore':
+      case 'glitch':
         break;
       default: {
         const active = r.calls

@@ -94,6 +94,10 @@ function act(m: ReferenceModel, r: RealSystem, step: Step, o: Offsets): void {
       });
       return;
     }
+    case 'dispose':
+      m.dispose();
+      r.breaker.dispose();
+      return;
     case 'clock':
       m.mode = step.mode;
       r.clock.mode = step.mode;

@@ -174,6 +174,8 @@ export class ReferenceModel {
   private announced: State;
   private readonly queue: State[] = [];
   private draining = false;
+  /** SPEC 6.4: `dispose()` was called: no more timers, and the streams have completed. */
+  disposed = false;
   /** Which hooks have fired in this step (each fires once per step at most). */
   private fired = { listener: false, tripper: false, onError: false };
 
@@ -458,8 +460,10 @@ export class ReferenceModel {
   private announce(): void {
     const to = this.state;
     if (to === this.announced) return;
-    this.transitions.push({ from: this.announced, to, at: this.changedAt });
-    this.states.push(to);
+    if (!this.disposed) {
+      this.transitions.push({ from: this.announced, to, at: this.changedAt });
+      this.states.push(to);
+    }
     this.announced = to;
     this.queue.push(to);
     if (this.draining) return;
@@ -473,7 +477,7 @@ export class ReferenceModel {
   /** SPEC 6.4: with `autoHalfOpen`, an open breaker schedules its move at the end of its wait. */
   private scheduleProbe(): void {
     this.probe = undefined;
-    if (this.spec.autoHalfOpen !== true || this.state !== 'open') return;
+    if (this.spec.autoHalfOpen !== true || this.disposed || this.state !== 'open') return;
     if (this.retryWait === Infinity) return;
     const remaining = this.changedAt + this.retryWait - this.now();
     this.probe = { due: this.raw + Math.min(MAX_TIMER_DELAY, Math.max(0, remaining)) };
@@ -500,6 +504,17 @@ export class ReferenceModel {
     this.moveTo('open', true, ms);
   }
 
+  /** SPEC 6.4: timers cancelled for good, streams completed; calls are still judged. */
+  dispose(): void {
+    this.disposed = true;
+    this.probe = undefined;
+  }
+
+  /** An event of `events$`, unless the breaker was disposed (the stream has completed). */
+  private emit(event: EventView): void {
+    if (!this.disposed) this.events.push(event);
+  }
+
   /**
    * SPEC 6.1: a new breaker starts from `JSON.parse(JSON.stringify(this.toJSON()))`. Its clock
    * is new (no offset), a saved time ahead of it is clamped to now, windows are empty; calls in
@@ -515,6 +530,7 @@ export class ReferenceModel {
     this.faulty = false;
     this.random = seeded(this.spec.seed);
     this.retryCalls = 0;
+    this.disposed = false;
     this.changedAt = Math.min(this.changedAt, this.now());
     this.records = [];
     this.streak = 0;
@@ -535,7 +551,7 @@ export class ReferenceModel {
         ? Math.max(0, Math.ceil(this.changedAt + this.retryWait - now))
         : undefined;
     const error: RejectionView = { rejected: this.state, breakerName: this.name, retryAfter };
-    this.events.push({ type: 'rejected', at: now, error });
+    this.emit({ type: 'rejected', at: now, error });
     return error;
   }
 
@@ -609,7 +625,7 @@ export class ReferenceModel {
       this.streak = 0;
       this.records.push({ at: now, failure: false, duration });
     }
-    this.events.push({ type: 'success', at: now, duration });
+    this.emit({ type: 'success', at: now, duration });
     if (current) this.evaluate(false, now);
   }
 
@@ -624,7 +640,7 @@ export class ReferenceModel {
       this.streak += 1;
       this.records.push({ at: now, failure: true, duration });
     }
-    this.events.push(
+    this.emit(
       tracked ? { type: 'failure', at: now, duration, error } : { type: 'ignored', at: now, error },
     );
     if (current && tracked) this.evaluate(true, now);
@@ -639,7 +655,8 @@ export class ReferenceModel {
       return;
     }
     call.settled = true;
-    if (!call.orphan) this.events.push({ type: 'cancelled', at: this.now() });
+    // Once disposed, nobody observes `events$`: the breaker does not even read the time.
+    if (!call.orphan && !this.disposed) this.events.push({ type: 'cancelled', at: this.now() });
   }
 
   /** Ends a subscriber with `error`, or with the fallback's value (rule 2.7). */

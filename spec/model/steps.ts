@@ -23,6 +23,8 @@ export type Step =
   | { t: 'execute'; preAborted: boolean }
   /** SPEC 6.1: a new breaker from `JSON.parse(JSON.stringify(old))` replaces the old one. */
   | { t: 'restore' }
+  /** SPEC 6.4: `dispose()`. */
+  | { t: 'dispose' }
   /** The clock's readings from now on: `'ok'`, or a fault that lasts until the next clock step. */
   | { t: 'clock'; mode: ClockFault }
   /** The clock steps back by `ms` (not below 0). */
@@ -91,6 +93,8 @@ export const executeStepArb: fc.Arbitrary<Step> = fc
 
 export const restoreStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'restore' as const });
 
+export const disposeStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'dispose' as const });
+
 export const clockModeStepArb: fc.Arbitrary<Step> = fc
   .constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string', 'ok', 'ok')
   .map((mode) => ({ t: 'clock' as const, mode }));
@@ -106,6 +110,9 @@ export const controlStepArbs: fc.Arbitrary<Step>[] = [
   executeStepArb,
   restoreStepArb,
 ];
+
+/** The control steps and `dispose()` (after which the streams say nothing more, until a restore). */
+export const lifecycleStepArbs: fc.Arbitrary<Step>[] = [...controlStepArbs, disposeStepArb];
 
 export const glitchStepArb: fc.Arbitrary<Step> = fc.record({
   t: fc.constant('glitch' as const),

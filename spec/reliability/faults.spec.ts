@@ -242,6 +242,7 @@ async function run(
       case 'execute':
       case 'restore':
       case 'glitch':
+      case 'dispose':
       case 'clock':
         break;
       default: {

@@ -93,6 +93,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
       case 'execute':
       case 'restore':
       case 'glitch':
+      case 'dispose':
         break;
       default: {
         const active = r.calls

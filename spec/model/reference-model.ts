@@ -2,6 +2,13 @@
  * A reference model of SPEC.md: deliberately simple, no optimisation. It keeps every recorded
  * outcome in a plain array and recomputes the window, the metrics and the trials in flight from the
  * lists each time they are needed. Rule numbers in comments refer to SPEC.md.
+ *
+ * It also models the breaker's reading of its clock (a failed reading is reported once and the last
+ * good time stands; a step back becomes an offset on later readings), the re-entrant user code of
+ * `BreakerSpec.reentry` (a command issued from a listener, the tripper, `onError` or during a
+ * retry's draw wins over the decision under way; listeners see one transition at a time, in
+ * order), `openFor`, `execute` with aborts, restores from `toJSON()`, `dispose()`,
+ * `halfOpenTrials`, and the `autoHalfOpen` timer (in scheduler time, as the virtual clock runs it).
  */
 import type { FaultSource, State } from 'rxjs-fluxgate';
 import type { ClockFault } from '../helpers/clock';

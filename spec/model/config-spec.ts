@@ -65,12 +65,16 @@ export type CommandSpec = { t: 'manual'; command: Manual } | { t: 'openFor'; ms:
  * User code that issues commands from inside the breaker (each hook at most once per step, so no
  * sequence loops): a listener on entering a state (then throwing, if asked), the tripper when
  * consulted in a state (it returns its verdict after), `onError` when told of a fault from a
- * source, and a retry whose every `retryThrowsEvery`-th `wait()` throws (reported as `'retry'`).
+ * source, an `events$` subscriber when told of an event of a type, and a retry whose every
+ * `retryThrowsEvery`-th `wait()` throws (reported as `'retry'`).
  */
 export interface ReentrySpec {
   readonly listener: { on: State; command: CommandSpec; throws: boolean } | undefined;
   readonly tripper: { on: 'closed' | 'half_open'; command: CommandSpec } | undefined;
   readonly onError: { on: 'retry' | 'listener'; command: CommandSpec } | undefined;
+  readonly event:
+    | { on: 'success' | 'failure' | 'ignored' | 'cancelled' | 'rejected'; command: CommandSpec }
+    | undefined;
   readonly retryThrowsEvery: number | undefined;
 }
 
@@ -388,6 +392,19 @@ export const reentryArb: fc.Arbitrary<ReentrySpec> = fc.record({
   onError: fc.option(
     fc.record({
       on: fc.constantFrom<'retry' | 'listener'>('retry', 'listener'),
+      command: commandSpecArb,
+    }),
+    { nil: undefined, freq: 4 },
+  ),
+  event: fc.option(
+    fc.record({
+      on: fc.constantFrom(
+        'success' as const,
+        'failure' as const,
+        'ignored' as const,
+        'cancelled' as const,
+        'rejected' as const,
+      ),
       command: commandSpecArb,
     }),
     { nil: undefined, freq: 4 },

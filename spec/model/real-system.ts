@@ -89,7 +89,7 @@ export class RealSystem {
   /** The sources reported to `onError` (with `options.reports`). */
   readonly reports: FaultSource[] = [];
   private host: Host = { live: false, breaker: undefined };
-  private fired = { listener: false, tripper: false, onError: false };
+  private fired = { listener: false, tripper: false, onError: false, event: false };
 
   constructor(
     config: CircuitBreakerConfig,
@@ -102,7 +102,7 @@ export class RealSystem {
 
   /** A new step: each re-entrant hook may fire once more. */
   beginStep(): void {
-    this.fired = { listener: false, tripper: false, onError: false };
+    this.fired = { listener: false, tripper: false, onError: false, event: false };
   }
 
   /**
@@ -132,6 +132,13 @@ export class RealSystem {
       this.rawEvents.push(e);
       this.events.push(eventView(e));
       this.eventNames.add(e.name);
+      const hook = this.options.reentry?.event;
+      if (hook !== undefined && hook.on === e.type && host.live && !this.fired.event) {
+        this.fired.event = true;
+        const command = hook.command;
+        if (command.t === 'openFor') b.openFor(command.ms);
+        else b[command.command]();
+      }
     });
     return b;
   }

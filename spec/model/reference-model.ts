@@ -184,7 +184,7 @@ export class ReferenceModel {
   /** SPEC 6.4: `dispose()` was called: no more timers, and the streams have completed. */
   disposed = false;
   /** Which hooks have fired in this step (each fires once per step at most). */
-  private fired = { listener: false, tripper: false, onError: false };
+  private fired = { listener: false, tripper: false, onError: false, event: false };
 
   /**
    * @param start The scheduler's time.
@@ -245,7 +245,7 @@ export class ReferenceModel {
 
   /** A new step: each re-entrant hook may fire once more. */
   beginStep(): void {
-    this.fired = { listener: false, tripper: false, onError: false };
+    this.fired = { listener: false, tripper: false, onError: false, event: false };
   }
 
   // ------------------------------------------------------------------------------- the window
@@ -519,7 +519,13 @@ export class ReferenceModel {
 
   /** An event of `events$`, unless the breaker was disposed (the stream has completed). */
   private emit(event: EventView): void {
-    if (!this.disposed) this.events.push(event);
+    if (this.disposed) return;
+    this.events.push(event);
+    const hook = this.spec.reentry?.event;
+    if (hook !== undefined && hook.on === event.type && !this.fired.event) {
+      this.fired.event = true;
+      this.issue(hook.command);
+    }
   }
 
   /**
@@ -596,10 +602,11 @@ export class ReferenceModel {
   }
 
   /** Rules 2.5 and 6.5; the tripper may issue a command, which then wins. */
-  private evaluate(failure: boolean, now: number): void {
+  private evaluate(failure: boolean, now: number, generation: number): void {
+    // An `events$` subscriber that moved the breaker while told of the outcome: it wins.
+    if (this.generation !== generation) return;
     const state = this.state;
     if (state !== 'closed' && state !== 'half_open') return;
-    const generation = this.generation;
     const sample = state === 'half_open' ? this.spec.halfOpenTrials : undefined;
     if (sample !== undefined && ++this.trialOutcomes < sample) return;
     const trips = this.trips(this.spec.tripper, this.metrics(now));
@@ -628,12 +635,13 @@ export class ReferenceModel {
     const now = this.now();
     const duration = Math.max(0, now - call.startedAt);
     const current = this.isCurrent(call);
+    const generation = this.generation;
     if (current) {
       this.streak = 0;
       this.records.push({ at: now, failure: false, duration });
     }
     this.emit({ type: 'success', at: now, duration });
-    if (current) this.evaluate(false, now);
+    if (current) this.evaluate(false, now, generation);
   }
 
   private error(call: ModelCall, error: unknown): void {
@@ -643,6 +651,7 @@ export class ReferenceModel {
     const duration = Math.max(0, now - call.startedAt);
     const tracked = this.tracks(error);
     const current = this.isCurrent(call);
+    const generation = this.generation;
     if (current && tracked) {
       this.streak += 1;
       this.records.push({ at: now, failure: true, duration });
@@ -650,7 +659,7 @@ export class ReferenceModel {
     this.emit(
       tracked ? { type: 'failure', at: now, duration, error } : { type: 'ignored', at: now, error },
     );
-    if (current && tracked) this.evaluate(true, now);
+    if (current && tracked) this.evaluate(true, now, generation);
   }
 
   /** The subscriber unsubscribes (rule 2.2), or an `execute` call is aborted (SPEC 6.3). */
@@ -663,7 +672,7 @@ export class ReferenceModel {
     }
     call.settled = true;
     // Once disposed, nobody observes `events$`: the breaker does not even read the time.
-    if (!call.orphan && !this.disposed) this.events.push({ type: 'cancelled', at: this.now() });
+    if (!call.orphan && !this.disposed) this.emit({ type: 'cancelled', at: this.now() });
   }
 
   /** Ends a subscriber with `error`, or with the fallback's value (rule 2.7). */

@@ -14,6 +14,7 @@ import {
   type Permit,
   type Retry,
   type Tracker,
+  type State,
   type Window,
 } from 'rxjs-fluxgate';
 
@@ -56,6 +57,27 @@ export type PermitSpec =
 /** `all`: every error; `typeOf`: only TrackedError; `notUntracked`: anything but UntrackedError. */
 export type TrackerSpec = 'all' | 'typeOf' | 'notUntracked';
 
+/** A manual command, as steps and re-entrant user code issue it. */
+export type Manual = 'reset' | 'disable' | 'metricsOnly' | 'forceOpen';
+export type CommandSpec = { t: 'manual'; command: Manual } | { t: 'openFor'; ms: number };
+
+/**
+ * User code that issues commands from inside the breaker (each hook at most once per step, so no
+ * sequence loops): a listener on entering a state (then throwing, if asked), the tripper when
+ * consulted in a state (it returns its verdict after), `onError` when told of a fault from a
+ * source, an `events$` subscriber when told of an event of a type, and a retry whose every
+ * `retryThrowsEvery`-th `wait()` throws (reported as `'retry'`).
+ */
+export interface ReentrySpec {
+  readonly listener: { on: State; command: CommandSpec; throws: boolean } | undefined;
+  readonly tripper: { on: 'closed' | 'half_open'; command: CommandSpec } | undefined;
+  readonly onError: { on: 'retry' | 'listener'; command: CommandSpec } | undefined;
+  readonly event:
+    | { on: 'success' | 'failure' | 'ignored' | 'cancelled' | 'rejected'; command: CommandSpec }
+    | undefined;
+  readonly retryThrowsEvery: number | undefined;
+}
+
 export interface BreakerSpec {
   readonly window: WindowSpec;
   readonly tracker: TrackerSpec;
@@ -66,6 +88,12 @@ export interface BreakerSpec {
   readonly maxHalfOpenDuration: number;
   /** Seeds the `random` given to the breaker (and the same sequence to the model). */
   readonly seed: number;
+  /** SPEC 6.5; none when undefined. */
+  readonly halfOpenTrials?: number | undefined;
+  /** SPEC 6.4. */
+  readonly autoHalfOpen?: boolean | undefined;
+  /** Re-entrant user code (the real system wires it; `buildConfig` leaves it out). */
+  readonly reentry?: ReentrySpec | undefined;
 }
 
 /** A small, seeded, uniform generator in [0, 1) (mulberry32). */
@@ -187,6 +215,8 @@ export const breakerSpecArb: fc.Arbitrary<BreakerSpec> = fc.record({
   maxHalfOpenCalls: fc.integer({ min: 1, max: 4 }),
   maxHalfOpenDuration: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 3000 })),
   seed: fc.integer(),
+  halfOpenTrials: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
+  autoHalfOpen: fc.boolean(),
 });
 
 function buildTripper(t: TripperSpec): ComposableTripper {
@@ -271,6 +301,8 @@ export function buildConfig(spec: BreakerSpec): CircuitBreakerConfig {
     maxHalfOpenCalls: spec.maxHalfOpenCalls,
     maxHalfOpenDuration: spec.maxHalfOpenDuration,
     random: seeded(spec.seed),
+    ...(spec.halfOpenTrials === undefined ? {} : { halfOpenTrials: spec.halfOpenTrials }),
+    ...(spec.autoHalfOpen === true ? { autoHalfOpen: true } : {}),
   };
 }
 
@@ -325,4 +357,62 @@ export const probingSpecArb: fc.Arbitrary<BreakerSpec> = fc.record({
   maxHalfOpenCalls: fc.integer({ min: 1, max: 3 }),
   maxHalfOpenDuration: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 1000 })),
   seed: fc.integer(),
+  halfOpenTrials: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
+  autoHalfOpen: fc.boolean(),
 });
+
+const STATE_ARB = fc.constantFrom<State>(
+  'closed',
+  'open',
+  'half_open',
+  'metrics_only',
+  'disabled',
+  'forced_open',
+);
+
+export const commandSpecArb: fc.Arbitrary<CommandSpec> = fc.oneof(
+  fc
+    .constantFrom<Manual>('reset', 'disable', 'metricsOnly', 'forceOpen')
+    .map((command) => ({ t: 'manual' as const, command })),
+  fc.integer({ min: 1, max: 3000 }).map((ms) => ({ t: 'openFor' as const, ms })),
+);
+
+export const reentryArb: fc.Arbitrary<ReentrySpec> = fc.record({
+  listener: fc.option(fc.record({ on: STATE_ARB, command: commandSpecArb, throws: fc.boolean() }), {
+    nil: undefined,
+    freq: 4,
+  }),
+  tripper: fc.option(
+    fc.record({
+      on: fc.constantFrom<'closed' | 'half_open'>('closed', 'half_open'),
+      command: commandSpecArb,
+    }),
+    { nil: undefined, freq: 4 },
+  ),
+  onError: fc.option(
+    fc.record({
+      on: fc.constantFrom<'retry' | 'listener'>('retry', 'listener'),
+      command: commandSpecArb,
+    }),
+    { nil: undefined, freq: 4 },
+  ),
+  event: fc.option(
+    fc.record({
+      on: fc.constantFrom(
+        'success' as const,
+        'failure' as const,
+        'ignored' as const,
+        'cancelled' as const,
+        'rejected' as const,
+      ),
+      command: commandSpecArb,
+    }),
+    { nil: undefined, freq: 4 },
+  ),
+  retryThrowsEvery: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
+});
+
+/** Any configuration, or one that probes soon, with re-entrant user code. */
+export const reentrantSpecArb: fc.Arbitrary<BreakerSpec> = fc
+  .tuple(fc.oneof(breakerSpecArb, probingSpecArb), reentryArb)
+  .map(([spec, reentry]) => ({ ...spec, reentry }));

@@ -3,6 +3,7 @@
  * `Offsets` lets the model take over a real breaker part-way through its life (it then compares
  * only what happened since).
  */
+import { buildConfig } from './config-spec';
 import type { ReferenceModel } from './reference-model';
 import type { RealSystem } from './real-system';
 import { MANUAL_TARGET, errorFor, type Step } from './steps';
@@ -14,9 +15,10 @@ export interface Offsets {
   readonly transitions: number;
   /** `state$` emissions before the model's initial state. */
   readonly states: number;
+  readonly reports: number;
 }
 
-export const NO_OFFSETS: Offsets = { calls: 0, events: 0, transitions: 0, states: 0 };
+export const NO_OFFSETS: Offsets = { calls: 0, events: 0, transitions: 0, states: 0, reports: 0 };
 
 /** The offsets that make a model created now, in the breaker's current state, line up with `r`. */
 export function offsetsNow(r: RealSystem): Offsets {
@@ -25,13 +27,18 @@ export function offsetsNow(r: RealSystem): Offsets {
     events: r.events.length,
     transitions: r.transitions.length,
     states: r.states.length - 1,
+    reports: r.reports.length,
   };
 }
 
 /** Checks that the real breaker says exactly what the model predicts. */
 export function agree(m: ReferenceModel, r: RealSystem, o: Offsets = NO_OFFSETS): void {
+  expect(r.clock.time).toBe(m.raw);
   expect(r.breaker.state).toBe(m.state);
   expect(r.breaker.info()).toEqual(m.info());
+  expect(r.breaker.toJSON()).toEqual(m.toJSON());
+  if (r.options.reports === true) expect(r.reports.slice(o.reports)).toEqual(m.reports);
+  expect(r.clock.dueTimes()).toEqual(m.probe === undefined ? [] : [m.probe.due]);
   expect(r.transitions.slice(o.transitions)).toEqual(m.transitions);
   expect(r.states.slice(o.states)).toEqual(m.states);
   expect(r.events.slice(o.events)).toEqual(m.events);
@@ -48,19 +55,68 @@ export function applyStep(
   step: Step,
   o: Offsets = NO_OFFSETS,
 ): void {
+  m.beginStep();
+  r.beginStep();
+  act(m, r, step, o);
+}
+
+function act(m: ReferenceModel, r: RealSystem, step: Step, o: Offsets): void {
   switch (step.t) {
     case 'start':
       m.start(step.options);
       r.start(step.options);
       return;
     case 'advance':
-      m.now += step.ms;
+      m.advance(step.ms);
       r.clock.advance(step.ms);
       return;
     case 'manual':
       m.command(MANUAL_TARGET[step.command]);
       r.breaker[step.command]();
       return;
+    case 'openFor':
+      m.openFor(step.ms);
+      r.breaker.openFor(step.ms);
+      return;
+    case 'execute': {
+      const reason = `aborted #${m.calls.length}`;
+      m.execute(step.preAborted, reason);
+      r.execute(step.preAborted, reason);
+      return;
+    }
+    case 'restore': {
+      const initialState: unknown = JSON.parse(JSON.stringify(r.breaker));
+      m.restore();
+      r.restore({
+        ...buildConfig(m.spec),
+        name: m.name,
+        initialState: initialState as never,
+      });
+      return;
+    }
+    case 'dispose':
+      m.dispose();
+      r.breaker.dispose();
+      return;
+    case 'clock':
+      m.mode = step.mode;
+      r.clock.mode = step.mode;
+      return;
+    case 'glitch': {
+      const mode = m.mode;
+      m.mode = step.mode;
+      r.clock.mode = step.mode;
+      act(m, r, step.step, o);
+      m.mode = mode;
+      r.clock.mode = mode;
+      return;
+    }
+    case 'stepBack': {
+      const back = Math.min(step.ms, m.raw);
+      m.stepBack(back);
+      r.clock.set(r.clock.time - back);
+      return;
+    }
   }
   const active = m.activeCalls();
   if (active.length === 0) return;
@@ -75,7 +131,7 @@ export function applyStep(
     rc.source.error(error);
   } else if (step.t === 'cancel') {
     m.cancel(mc);
-    rc.subscription.unsubscribe();
+    rc.cancel();
   } else {
     const value = `v${m.events.length}`;
     m.next(mc, value);

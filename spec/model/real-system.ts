@@ -2,7 +2,7 @@
  * The real breaker under test, with everything it says recorded: each subscriber's notifications,
  * `events$`, `transitions$` and `state$`, in the shapes the reference model produces.
  */
-import { Subject, of, take, type Observable, type ObservableInput, type Subscription } from 'rxjs';
+import { Subject, Subscription, of, take, type Observable, type ObservableInput } from 'rxjs';
 import {
   CallNotPermittedError,
   CircuitBreaker,
@@ -10,9 +10,12 @@ import {
   type BreakerEvent,
   type CircuitBreakerConfig,
   type CircuitBreakerOptions,
+  type FaultSource,
   type State,
+  type Tripper,
 } from 'rxjs-fluxgate';
-import { ManualClock } from '../helpers/clock';
+import { VirtualClock } from '../helpers/clock';
+import type { CommandSpec, ReentrySpec } from './config-spec';
 import {
   FALLBACK_VALUE,
   type CallOptions,
@@ -23,9 +26,27 @@ import {
 } from './reference-model';
 
 export interface RealCall {
+  /** Through the operator, or `execute` (whose `fn` resolves at the source's first value or completion). */
+  readonly kind: 'observable' | 'execute';
   readonly source: Subject<unknown>;
+  /** Closed once the subscriber is done (for `execute`, once the promise has settled). */
   readonly subscription: Subscription;
   readonly notes: Note[];
+  /** Unsubscribes; for `execute`, aborts the controller (and then lets `fn` resolve, too late). */
+  cancel(): void;
+}
+
+/** What one breaker's user code shares with the test: live until the breaker is replaced. */
+interface Host {
+  live: boolean;
+  breaker: CircuitBreaker | undefined;
+}
+
+export interface RealSystemOptions {
+  /** Re-entrant user code to wire into every breaker made. */
+  readonly reentry?: ReentrySpec | undefined;
+  /** Wrap `onError` to record the sources reported (so `console.error` stays quiet). */
+  readonly reports?: boolean;
 }
 
 /** A rejection reduced to what the model predicts; other errors are kept as they are. */
@@ -57,28 +78,136 @@ export function eventView(e: BreakerEvent): EventView {
 }
 
 export class RealSystem {
-  readonly clock: ManualClock;
-  readonly breaker: CircuitBreaker;
+  readonly clock: VirtualClock;
+  breaker: CircuitBreaker;
   readonly calls: RealCall[] = [];
   readonly events: EventView[] = [];
   readonly rawEvents: BreakerEvent[] = [];
   readonly transitions: TransitionView[] = [];
   readonly states: State[] = [];
   readonly eventNames = new Set<string>();
+  /** The sources reported to `onError` (with `options.reports`). */
+  readonly reports: FaultSource[] = [];
+  private host: Host = { live: false, breaker: undefined };
+  private fired = { listener: false, tripper: false, onError: false, event: false };
 
-  constructor(config: CircuitBreakerConfig, start: number) {
-    this.clock = new ManualClock(start);
-    this.breaker = new CircuitBreaker({ ...config, scheduler: this.clock });
-    this.breaker.state$.subscribe((s) => this.states.push(s));
-    this.breaker.transitions$.subscribe((t) => {
+  constructor(
+    config: CircuitBreakerConfig,
+    start: number,
+    readonly options: RealSystemOptions = {},
+  ) {
+    this.clock = new VirtualClock(start);
+    this.breaker = this.make(config);
+  }
+
+  /** A new step: each re-entrant hook may fire once more. */
+  beginStep(): void {
+    this.fired = { listener: false, tripper: false, onError: false, event: false };
+  }
+
+  /**
+   * Replaces the breaker by one built from `config` (which carries `initialState`): the old one
+   * is disposed and its user code goes quiet; calls in flight stay with it.
+   */
+  restore(config: CircuitBreakerConfig): void {
+    this.host.live = false;
+    this.breaker.dispose();
+    this.breaker = this.make(config);
+  }
+
+  private make(config: CircuitBreakerConfig): CircuitBreaker {
+    const host: Host = { live: true, breaker: undefined };
+    this.host = host;
+    const b = new CircuitBreaker({
+      ...this.instrument(config, host),
+      scheduler: this.clock,
+    });
+    host.breaker = b;
+    b.state$.subscribe((s) => this.states.push(s));
+    b.transitions$.subscribe((t) => {
       this.transitions.push({ from: t.from, to: t.to, at: t.at });
       this.eventNames.add(t.name);
     });
-    this.breaker.events$.subscribe((e) => {
+    b.events$.subscribe((e) => {
       this.rawEvents.push(e);
       this.events.push(eventView(e));
       this.eventNames.add(e.name);
+      const hook = this.options.reentry?.event;
+      if (hook !== undefined && hook.on === e.type && host.live && !this.fired.event) {
+        this.fired.event = true;
+        const command = hook.command;
+        if (command.t === 'openFor') b.openFor(command.ms);
+        else b[command.command]();
+      }
     });
+    return b;
+  }
+
+  /** `config` with the re-entrant hooks and the report recorder wired in, for one breaker. */
+  private instrument(config: CircuitBreakerConfig, host: Host): CircuitBreakerConfig {
+    const reentry = this.options.reentry;
+    const issue = (command: CommandSpec): void => {
+      const b = host.breaker!;
+      if (command.t === 'openFor') b.openFor(command.ms);
+      else b[command.command]();
+    };
+    const out: { -readonly [K in keyof CircuitBreakerConfig]: CircuitBreakerConfig[K] } = {
+      ...config,
+    };
+    if (this.options.reports === true) {
+      const inner = config.onError;
+      out.onError = (error, context) => {
+        if (!host.live) return;
+        this.reports.push(context.source);
+        inner?.(error, context);
+        const hook = reentry?.onError;
+        if (hook !== undefined && hook.on === context.source && !this.fired.onError) {
+          this.fired.onError = true;
+          issue(hook.command);
+        }
+      };
+    }
+    const listener = reentry?.listener;
+    if (listener !== undefined) {
+      out.listeners = [
+        ...(config.listeners ?? []),
+        (t) => {
+          if (!host.live || t.to !== listener.on) return;
+          if (!this.fired.listener) {
+            this.fired.listener = true;
+            issue(listener.command);
+          }
+          if (listener.throws) throw new Error(`listener broke on ${t.to}`);
+        },
+      ];
+    }
+    const tripperHook = reentry?.tripper;
+    if (tripperHook !== undefined && config.tripper !== undefined) {
+      const inner: Tripper = config.tripper;
+      out.tripper = {
+        slowThresholds: inner.slowThresholds ?? [],
+        trips: (context) => {
+          const verdict = inner.trips(context);
+          if (host.live && context.state === tripperHook.on && !this.fired.tripper) {
+            this.fired.tripper = true;
+            issue(tripperHook.command);
+          }
+          return verdict;
+        },
+      };
+    }
+    const every = reentry?.retryThrowsEvery;
+    if (every !== undefined && config.retry !== undefined) {
+      const inner = config.retry;
+      let calls = 0;
+      out.retry = {
+        wait: (reopens, random) => {
+          if (++calls % every === 0) throw new Error('retry broke');
+          return inner.wait(reopens, random);
+        },
+      };
+    }
+    return out;
   }
 
   /**
@@ -100,8 +229,57 @@ export class RealSystem {
       error: (e: unknown) => notes.push(['E', view(e)]),
       complete: () => notes.push(['C']),
     });
-    const call = { source, subscription, notes };
+    const call: RealCall = {
+      kind: 'observable',
+      source,
+      subscription,
+      notes,
+      cancel: () => subscription.unsubscribe(),
+    };
     this.calls.push(call);
     return call;
   }
+
+  /**
+   * Starts an `execute` call with an AbortController (aborted first, if `preAborted`): `fn`
+   * resolves at the source's first value (or `undefined` at its completion) and rejects at its
+   * error. The promise's outcome lands in `notes` a few microtasks later (see `flush`).
+   */
+  execute(preAborted: boolean, reason: string): RealCall {
+    const source = new Subject<unknown>();
+    const controller = new AbortController();
+    if (preAborted) controller.abort(reason);
+    const notes: Note[] = [];
+    const subscription = new Subscription();
+    this.breaker
+      .execute(
+        () =>
+          new Promise<unknown>((resolve, reject) =>
+            source.subscribe({ next: resolve, error: reject, complete: () => resolve(undefined) }),
+          ),
+        controller.signal,
+      )
+      .then(
+        (v) => notes.push(['N', v]),
+        (e: unknown) => notes.push(['E', view(e)]),
+      )
+      .finally(() => subscription.unsubscribe());
+    const call: RealCall = {
+      kind: 'execute',
+      source,
+      subscription,
+      notes,
+      cancel: () => {
+        controller.abort(reason);
+        source.next('too late');
+      },
+    };
+    this.calls.push(call);
+    return call;
+  }
+}
+
+/** Lets the promises of `execute` calls settle (each takes a few microtasks). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 8; i++) await Promise.resolve();
 }

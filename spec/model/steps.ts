@@ -3,10 +3,11 @@
  * something one can paste into a plain test).
  */
 import fc from 'fast-check';
-import { TrackedError, UntrackedError } from './config-spec';
+import type { ClockFault } from '../helpers/clock';
+import { TrackedError, UntrackedError, type Manual } from './config-spec';
 import type { CallOptions } from './reference-model';
 
-export type Manual = 'reset' | 'disable' | 'metricsOnly' | 'forceOpen';
+export type { Manual } from './config-spec';
 
 export type Step =
   | { t: 'start'; options: CallOptions }
@@ -15,7 +16,21 @@ export type Step =
   | { t: 'cancel'; k: number }
   | { t: 'emit'; k: number }
   | { t: 'advance'; ms: number }
-  | { t: 'manual'; command: Manual };
+  | { t: 'manual'; command: Manual }
+  /** SPEC 6.2. */
+  | { t: 'openFor'; ms: number }
+  /** SPEC 6.3: a call on the promise path with an AbortController; `cancel` aborts it. */
+  | { t: 'execute'; preAborted: boolean }
+  /** SPEC 6.1: a new breaker from `JSON.parse(JSON.stringify(old))` replaces the old one. */
+  | { t: 'restore' }
+  /** SPEC 6.4: `dispose()`. */
+  | { t: 'dispose' }
+  /** The clock's readings from now on: `'ok'`, or a fault that lasts until the next clock step. */
+  | { t: 'clock'; mode: ClockFault }
+  /** The clock steps back by `ms` (not below 0). */
+  | { t: 'stepBack'; ms: number }
+  /** Every reading of the clock during `step` (and only then) fails as `mode` says. */
+  | { t: 'glitch'; mode: ClockFault; step: Step };
 
 /** The steps that act on a call in flight; `k` picks one of the calls still active, modulo. */
 export function targetsCall(step: Step): step is Extract<Step, { k: number }> {
@@ -66,6 +81,60 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
   fc
     .constantFrom<Manual>('reset', 'disable', 'metricsOnly', 'forceOpen', 'reset')
     .map((command) => ({ t: 'manual' as const, command })),
+];
+
+export const openForStepArb: fc.Arbitrary<Step> = fc
+  .integer({ min: 1, max: 3000 })
+  .map((ms) => ({ t: 'openFor' as const, ms }));
+
+export const executeStepArb: fc.Arbitrary<Step> = fc
+  .constantFrom(false, false, false, true)
+  .map((preAborted) => ({ t: 'execute' as const, preAborted }));
+
+export const restoreStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'restore' as const });
+
+export const disposeStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'dispose' as const });
+
+export const clockModeStepArb: fc.Arbitrary<Step> = fc
+  .constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string', 'ok', 'ok')
+  .map((mode) => ({ t: 'clock' as const, mode }));
+
+export const stepBackStepArb: fc.Arbitrary<Step> = fc
+  .oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 50, max: 5000 }))
+  .map((ms) => ({ t: 'stepBack' as const, ms }));
+
+/** SPEC section 6 steps: timed opens, the promise path with aborts, save and restore. */
+export const controlStepArbs: fc.Arbitrary<Step>[] = [
+  openForStepArb,
+  executeStepArb,
+  executeStepArb,
+  restoreStepArb,
+];
+
+/** The control steps and `dispose()` (after which the streams say nothing more, until a restore). */
+export const lifecycleStepArbs: fc.Arbitrary<Step>[] = [...controlStepArbs, disposeStepArb];
+
+export const glitchStepArb: fc.Arbitrary<Step> = fc.record({
+  t: fc.constant('glitch' as const),
+  mode: fc.constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string'),
+  step: fc.oneof(...callStepArbs, openForStepArb, ...stepArbs.slice(-1)),
+});
+
+/**
+ * Clock faults: readings that throw or are not finite numbers for a while, or during one step,
+ * and steps back.
+ */
+export const clockStepArbs: fc.Arbitrary<Step>[] = [
+  clockModeStepArb,
+  stepBackStepArb,
+  glitchStepArb,
+];
+
+/** Everything: calls, time, manual commands, section 6, clock faults. */
+export const allStepArbs: fc.Arbitrary<Step>[] = [
+  ...stepArbs,
+  ...controlStepArbs,
+  ...clockStepArbs,
 ];
 
 function repeat<T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T>[] {

@@ -7,15 +7,25 @@ import {
   breakerSpecArb,
   buildConfig,
   probingSpecArb,
+  reentrantSpecArb,
   type BreakerSpec,
 } from '../model/config-spec';
 import { RealSystem } from '../model/real-system';
-import { MANUAL_TARGET, callStepArbs, errorFor, stepArbs, type Step } from '../model/steps';
+import {
+  MANUAL_TARGET,
+  callStepArbs,
+  clockModeStepArb,
+  errorFor,
+  openForStepArb,
+  stepArbs,
+  stepBackStepArb,
+  type Step,
+} from '../model/steps';
 import { RecordingWindow, recount, totalsOf } from './recording-window';
 
 /** What the test knows of each call from the outside. */
 interface CallFacts {
-  /** The number of transitions seen when it was admitted (its generation); undefined if refused. */
+  /** The breaker's generation when it was admitted; undefined if refused. */
   readonly generation: number | undefined;
   readonly trial: boolean;
   readonly passThrough: boolean;
@@ -27,15 +37,20 @@ const OUTCOMES = new Set(['success', 'failure', 'ignored', 'cancelled']);
 function run(spec: BreakerSpec, start: number, steps: Step[]): void {
   const config = buildConfig(spec);
   const window = new RecordingWindow(config.window!);
-  const r = new RealSystem({ ...config, window, name: 'inv' }, start);
+  const r = new RealSystem({ ...config, window, name: 'inv' }, start, {
+    reentry: spec.reentry,
+    reports: true,
+  });
   const facts: CallFacts[] = [];
+  const generation = () => r.breaker.toJSON().generation;
   let changedAt = r.breaker.info().changedAt;
   let n = 0;
 
   for (const step of steps) {
     n += 1;
+    r.beginStep();
     const eventsBefore = r.events.length;
-    const transitionsBefore = r.transitions.length;
+    const generationBefore = generation();
     const recordsBefore = window.records;
     let target: CallFacts | undefined;
 
@@ -45,7 +60,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
         const rejected = r.events.slice(eventsBefore).some((e) => e.type === 'rejected');
         const state = r.breaker.state;
         facts.push({
-          generation: rejected ? undefined : r.transitions.length,
+          generation: rejected ? undefined : generation(),
           trial: !rejected && state === 'half_open',
           passThrough: !rejected && state === 'disabled',
           outcomes: 0,
@@ -59,7 +74,26 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
         break;
       case 'manual':
         r.breaker[step.command]();
-        expect(r.breaker.state).toBe(MANUAL_TARGET[step.command]);
+        // A re-entrant listener may move it on.
+        if (spec.reentry === undefined) expect(r.breaker.state).toBe(MANUAL_TARGET[step.command]);
+        break;
+      case 'openFor':
+        r.breaker.openFor(step.ms);
+        if (spec.reentry === undefined) {
+          expect(r.breaker.state).toBe('open');
+          expect(r.breaker.toJSON().retryWait).toBe(step.ms);
+        }
+        break;
+      case 'clock':
+        r.clock.mode = step.mode;
+        break;
+      case 'stepBack':
+        r.clock.set(Math.max(0, r.clock.time - step.ms));
+        break;
+      case 'execute':
+      case 'restore':
+      case 'glitch':
+      case 'dispose':
         break;
       default: {
         const active = r.calls
@@ -93,7 +127,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
       const recordable =
         outcome !== undefined &&
         (outcome.type === 'success' || outcome.type === 'failure') &&
-        target.generation === transitionsBefore;
+        target.generation === generationBefore;
       expect(recorded).toBe(recordable ? 1 : 0);
     }
     // A call whose subscriber is done has had its outcome (unless refused or passed through).
@@ -113,7 +147,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
     // Trials in flight never exceed maxHalfOpenCalls.
     if (r.breaker.state === 'half_open') {
       const inFlight = facts.filter(
-        (f) => f.trial && f.generation === r.transitions.length && f.outcomes === 0,
+        (f) => f.trial && f.generation === generation() && f.outcomes === 0,
       ).length;
       expect(inFlight).toBeLessThanOrEqual(spec.maxHalfOpenCalls);
     }
@@ -122,13 +156,24 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
     for (let i = 1; i < r.states.length; i++) expect(r.states[i]).not.toBe(r.states[i - 1]);
     expect(r.states.slice(1)).toEqual(r.transitions.map((t) => t.to));
 
-    // changedAt never goes backwards.
+    // Only what the configuration makes fail is reported: the clock, the re-entrant retry and
+    // listener (their throws, or their commands' consequences, never anything else).
+    for (const source of r.reports) expect(['scheduler', 'retry', 'listener']).toContain(source);
+
+    // transitions$ reads as a chain, however user code re-entered.
+    for (let i = 1; i < r.transitions.length; i++) {
+      expect(r.transitions[i]!.from).toBe(r.transitions[i - 1]!.to);
+    }
+
+    // changedAt never goes backwards, even when the clock does; it is never ahead of now.
     const info = r.breaker.info();
+    const now = r.breaker.now();
+    expect(info.changedAt).toBeLessThanOrEqual(now);
     expect(info.changedAt).toBeGreaterThanOrEqual(changedAt);
     changedAt = info.changedAt;
 
     // The window's totals equal a brute-force recount of what it should hold.
-    const expected = totalsOf(recount(spec.window, window.log, r.clock.now()), window.thresholds);
+    const expected = totalsOf(recount(spec.window, window.log, now), window.thresholds);
     expect({
       totalCount: info.metrics.totalCount,
       failureCount: info.metrics.failureCount,
@@ -139,18 +184,25 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
 }
 
 describe('invariants of the breaker (random configurations and sequences)', () => {
+  const faultsAndOpenFor = [openForStepArb, clockModeStepArb, stepBackStepArb];
   test.each([
     ['any configuration, with manual commands', breakerSpecArb, stepArbs],
     ['configurations that open and probe soon', probingSpecArb, callStepArbs],
-  ] as const)('%s (500 sequences)', (_name, specs, steps) => {
+    [
+      'with re-entrant user code, openFor and a clock that fails or steps back',
+      reentrantSpecArb,
+      [...stepArbs, ...faultsAndOpenFor],
+    ],
+  ] as const)('%s (120 sequences)', (_name, specs, steps) => {
     fc.assert(
       fc.property(
         specs,
         fc.integer({ min: 0, max: 100_000 }),
-        fc.array(fc.oneof(...steps), { minLength: 1, maxLength: 80 }),
+        // 'medium': fast-check's default size would stop at about 12 steps.
+        fc.array(fc.oneof(...steps), { minLength: 1, maxLength: 80, size: 'medium' }),
         run,
       ),
-      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+      { numRuns: Number(process.env.FC_RUNS ?? 120) },
     );
   });
 

@@ -17,7 +17,7 @@ import {
   type Transition,
 } from '../../src';
 import { fail, startCall, succeed } from '../helpers/calls';
-import { ManualClock } from '../helpers/clock';
+import { FaultyClock, ManualClock } from '../helpers/clock';
 
 function opener(clock: ManualClock, extra: object = {}): CircuitBreaker {
   return new CircuitBreaker({
@@ -85,6 +85,30 @@ describe('save and restore (SPEC 6.1)', () => {
     startCall(restored);
     expect(restored.state).toBe('half_open');
     expect(restored.toJSON().generation).toBe(2);
+  });
+
+  test('a breaker restored while its clock cannot be read stays open until changedAt + retryWait', () => {
+    const clock = new FaultyClock(50_000);
+    const config = {
+      name: 'api',
+      tripper: trippers.failureStreak(1),
+      retry: retries.cooldown(10_000),
+      permit: permits.all(),
+      scheduler: clock,
+      onError: () => undefined,
+    };
+    const old = new CircuitBreaker(config);
+    fail(old); // open at 50 000 for 10 000 ms
+    const initialState = JSON.parse(JSON.stringify(old)) as never;
+    clock.mode = 'throw'; // the first reading of the new breaker's clock throws
+    const restored = new CircuitBreaker({ ...config, initialState });
+    clock.mode = 'ok';
+    clock.advance(1);
+    // A failed first reading is no time: the saved changedAt stands, and the wait with it.
+    const call = startCall(restored);
+    expect(call.seen.error).toBeInstanceOf(CallNotPermittedError);
+    expect(restored.state).toBe('open');
+    expect(restored.toJSON().changedAt).toBe(50_000);
   });
 
   test('a forced_open breaker restored stays forced open; windows start empty', () => {

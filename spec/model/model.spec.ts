@@ -40,10 +40,6 @@ class StepCommand implements fc.AsyncCommand<ModelState, RealSystem> {
   constructor(readonly step: Step) {}
 
   check(s: Readonly<ModelState>): boolean {
-    // Not generated: a restore while the clock cannot be read. The breaker then takes 0 for its
-    // first reading and clamps the saved changedAt to it, so a restored open breaker probes as
-    // soon as the clock recovers (SPEC 6.1 says it stays open until changedAt + retryWait).
-    if (this.step.t === 'restore' && s.model.mode !== 'ok') return false;
     return !targetsCall(this.step) || s.model.activeCalls().length > 0;
   }
 

@@ -535,8 +535,7 @@ export class ReferenceModel {
    */
   restore(): void {
     for (const c of this.calls) c.orphan = true;
-    // The new breaker's clock: no offset, and 0 as its last reading (restores while the clock
-    // cannot be read are not generated, see model.spec.ts).
+    // The new breaker's clock: no offset, no good reading yet, and 0 as its last reading.
     this.lastRaw = -Infinity;
     this.offset = 0;
     this.last = 0;
@@ -544,7 +543,10 @@ export class ReferenceModel {
     this.random = seeded(this.spec.seed);
     this.retryCalls = 0;
     this.disposed = false;
-    this.changedAt = Math.min(this.changedAt, this.now());
+    // SPEC 6.1: a saved time ahead of the clock counts from now; with no good reading at all,
+    // the saved time stands.
+    const now = this.now();
+    if (this.lastRaw !== -Infinity) this.changedAt = Math.min(this.changedAt, now);
     this.records = [];
     this.streak = 0;
     this.notPermitted = 0;

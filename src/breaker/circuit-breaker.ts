@@ -137,11 +137,15 @@ export class CircuitBreaker {
     this.store = this.config.store.connect({
       name: this.name,
       // A saved time ahead of this clock (another machine, a clock set back) would stretch the
-      // wait beyond what was drawn: it counts from now instead.
+      // wait beyond what was drawn: it counts from now instead. A clock that cannot be read yet
+      // says nothing about that, and the saved time stands.
       initial:
         restored === undefined
           ? initialSnapshot(now)
-          : { ...restored, changedAt: Math.min(restored.changedAt, now) },
+          : {
+              ...restored,
+              changedAt: this.clock.known ? Math.min(restored.changedAt, now) : restored.changedAt,
+            },
       maxHalfOpenCalls: this.config.maxHalfOpenCalls,
       maxHalfOpenDuration: this.config.maxHalfOpenDuration,
       now: () => this.now(),

@@ -31,6 +31,11 @@ export class Clock {
     private readonly report: (error: unknown) => void,
   ) {}
 
+  /** Whether the scheduler has given one good reading yet. */
+  get known(): boolean {
+    return this.raw !== -Infinity;
+  }
+
   now(): number {
     let raw: unknown;
     try {

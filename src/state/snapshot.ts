@@ -3,8 +3,9 @@ import type { State } from './state';
 /**
  * Everything that decides how a breaker treats the next call, as one small plain object.
  *
- * It is replaced, never mutated, and only the transition table (`advance`) makes a new one, so it can be kept in
- * any {@link StateStore} (in memory today; a shared store later) without touching the rest.
+ * It is replaced, never mutated. A breaker makes a new one only through the transition table
+ * (`advance`); a store may also hand it one saved (`initialState`) or adopted from another
+ * process. So it can be kept in any {@link StateStore}, in memory or shared through Redis.
  */
 export interface BreakerSnapshot {
   /** The current state. */

@@ -197,6 +197,9 @@ describe('permits', () => {
     expect(probability(500)).toBeCloseTo(0.4, 6);
     expect(probability(1000)).toBeCloseTo(0.6, 6);
     expect(probability(1e9)).toBeCloseTo(0.6, 6);
+    // A half-open time that reads as negative (a breaker restored before its clock can be read
+    // keeps the saved changedAt) admits as at the start, not never.
+    expect(probability(-5000)).toBeCloseTo(0.2, 6);
   });
 });
 

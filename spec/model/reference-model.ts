@@ -394,10 +394,12 @@ export class ReferenceModel {
       case 'random':
         return this.random() < p.ratio;
       case 'rampUp': {
+        // From `initial`, even when the time since half_open reads as negative: a breaker
+        // restored while its clock cannot be read keeps the saved changedAt, ahead of its now.
         const chance =
           elapsed >= p.duration
             ? p.final
-            : p.initial + ((p.final - p.initial) / p.duration) * elapsed;
+            : p.initial + ((p.final - p.initial) / p.duration) * Math.max(0, elapsed);
         return this.random() < chance;
       }
     }

@@ -46,7 +46,8 @@ export interface RampUpOptions {
 
 /**
  * Admits each call with a probability that grows linearly from `initial` to `final` over
- * `duration` ms after entering `half_open`, then stays at `final`. The default permit is
+ * `duration` ms after entering `half_open`, then stays at `final` (a time since entering that
+ * reads as negative counts as 0). The default permit is
  * `rampUp({ initial: 0.1, final: 1, duration: 60_000 })`.
  *
  * @param options `initial`, `final`, `duration`.

@@ -94,6 +94,11 @@ export interface BreakerSpec {
   readonly autoHalfOpen?: boolean | undefined;
   /** Re-entrant user code (the real system wires it; `buildConfig` leaves it out). */
   readonly reentry?: ReentrySpec | undefined;
+  /**
+   * Whether `events$` is read from the start (the default); if not, only from a `watch` step,
+   * and until then a breaker whose window and tripper need no time times no call.
+   */
+  readonly watchEvents?: boolean | undefined;
 }
 
 /** A small, seeded, uniform generator in [0, 1) (mulberry32). */
@@ -217,6 +222,7 @@ export const breakerSpecArb: fc.Arbitrary<BreakerSpec> = fc.record({
   seed: fc.integer(),
   halfOpenTrials: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
   autoHalfOpen: fc.boolean(),
+  watchEvents: fc.boolean(),
 });
 
 function buildTripper(t: TripperSpec): ComposableTripper {
@@ -359,6 +365,7 @@ export const probingSpecArb: fc.Arbitrary<BreakerSpec> = fc.record({
   seed: fc.integer(),
   halfOpenTrials: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
   autoHalfOpen: fc.boolean(),
+  watchEvents: fc.boolean(),
 });
 
 const STATE_ARB = fc.constantFrom<State>(

@@ -98,6 +98,10 @@ function act(m: ReferenceModel, r: RealSystem, step: Step, o: Offsets): void {
       m.dispose();
       r.breaker.dispose();
       return;
+    case 'watch':
+      m.watchEvents();
+      r.watchEvents();
+      return;
     case 'clock':
       m.mode = step.mode;
       r.clock.mode = step.mode;

@@ -27,6 +27,7 @@ import {
   executeStepArb,
   lifecycleStepArbs,
   targetsCall,
+  watchStepArb,
   type Step,
 } from './steps';
 
@@ -94,6 +95,7 @@ async function checkAgainstModel(
           const real = new RealSystem({ ...buildConfig(spec), name: NAME }, start, {
             reentry: spec.reentry,
             reports: true,
+            watchEvents: spec.watchEvents !== false,
           });
           agree(model, real);
           return { model: { model }, real };
@@ -111,7 +113,7 @@ describe('the breaker agrees with the reference model of SPEC.md', () => {
   }, 120_000);
 
   test('configurations that open and probe soon: calls, time and execute (300 sequences)', async () => {
-    await checkAgainstModel(probingSpecArb, [...callStepArbs, executeStepArb], 300);
+    await checkAgainstModel(probingSpecArb, [...callStepArbs, executeStepArb, watchStepArb], 300);
   }, 120_000);
 
   test('re-entrant listeners, trippers, onError and retries, with every step (300 sequences)', async () => {

@@ -47,6 +47,8 @@ export interface RealSystemOptions {
   readonly reentry?: ReentrySpec | undefined;
   /** Wrap `onError` to record the sources reported (so `console.error` stays quiet). */
   readonly reports?: boolean;
+  /** Subscribe to `events$` of every breaker from its start (default); else from `watchEvents()`. */
+  readonly watchEvents?: boolean;
 }
 
 /** A rejection reduced to what the model predicts; other errors are kept as they are. */
@@ -90,6 +92,8 @@ export class RealSystem {
   readonly reports: FaultSource[] = [];
   private host: Host = { live: false, breaker: undefined };
   private fired = { listener: false, tripper: false, onError: false, event: false };
+  /** Whether `events$` is read: from the start, or since `watchEvents()`. */
+  private watching: boolean;
 
   constructor(
     config: CircuitBreakerConfig,
@@ -97,7 +101,15 @@ export class RealSystem {
     readonly options: RealSystemOptions = {},
   ) {
     this.clock = new VirtualClock(start);
+    this.watching = options.watchEvents !== false;
     this.breaker = this.make(config);
+  }
+
+  /** Reads `events$` for the first time (the breaker then times every call it starts). */
+  watchEvents(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.subscribeEvents(this.breaker, this.host);
   }
 
   /** A new step: each re-entrant hook may fire once more. */
@@ -128,6 +140,11 @@ export class RealSystem {
       this.transitions.push({ from: t.from, to: t.to, at: t.at });
       this.eventNames.add(t.name);
     });
+    if (this.watching) this.subscribeEvents(b, host);
+    return b;
+  }
+
+  private subscribeEvents(b: CircuitBreaker, host: Host): void {
     b.events$.subscribe((e) => {
       this.rawEvents.push(e);
       this.events.push(eventView(e));
@@ -140,7 +157,6 @@ export class RealSystem {
         else b[command.command]();
       }
     });
-    return b;
   }
 
   /** `config` with the re-entrant hooks and the report recorder wired in, for one breaker. */
@@ -186,6 +202,7 @@ export class RealSystem {
       const inner: Tripper = config.tripper;
       out.tripper = {
         slowThresholds: inner.slowThresholds ?? [],
+        ...(inner.usesDurations === undefined ? {} : { usesDurations: inner.usesDurations }),
         trips: (context) => {
           const verdict = inner.trips(context);
           if (host.live && context.state === tripperHook.on && !this.fired.tripper) {

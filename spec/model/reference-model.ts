@@ -92,6 +92,7 @@ export interface ModelCall {
   readonly generation: number | undefined;
   /** Admitted as a trial call in `half_open`. */
   readonly trial: boolean;
+  /** When the call started, `NaN` if it was not timed (0 for a call with no outcome). */
   readonly startedAt: number;
   /** The call's outcome has happened (or it has none: refused, passed through). */
   settled: boolean;
@@ -111,7 +112,8 @@ interface Recorded {
 export interface ModelMetrics {
   totalCount: number;
   failureCount: number;
-  totalDuration: number;
+  /** `null` when the breaker does not time calls for its window and tripper. */
+  totalDuration: number | null;
   failureRate: number | null;
   avgDuration: number | null;
   slowCounts: Record<number, number>;
@@ -125,6 +127,22 @@ export interface ModelInfo {
   consecutiveFailures: number;
   notPermittedCount: number;
   metrics: ModelMetrics;
+}
+
+/** Whether the tripper tree reads a duration (then the breaker times every call). */
+function usesDurations(t: TripperSpec): boolean {
+  switch (t.kind) {
+    case 'slowRate':
+    case 'avgLatency':
+      return true;
+    case 'and':
+    case 'or':
+      return usesDurations(t.a) || usesDurations(t.b);
+    case 'not':
+      return usesDurations(t.a);
+    default:
+      return false;
+  }
 }
 
 function slowThresholds(t: TripperSpec): number[] {
@@ -177,6 +195,10 @@ export class ReferenceModel {
   private random: () => number;
   private retryCalls = 0;
   private readonly thresholds: number[];
+  /** The window or the tripper needs a time or a duration: every call is timed. */
+  private readonly timesCalls: boolean;
+  /** `events$` has been read: calls start timed from then on (events carry durations). */
+  private eventsRead: boolean;
   /** The state last announced, and the announcements not yet delivered to listeners. */
   private announced: State;
   private readonly queue: State[] = [];
@@ -202,6 +224,8 @@ export class ReferenceModel {
     this.changedAt = this.now();
     this.random = seeded(spec.seed);
     this.thresholds = [...new Set(slowThresholds(spec.tripper))];
+    this.timesCalls = spec.window.kind === 'time' || usesDurations(spec.tripper);
+    this.eventsRead = spec.watchEvents !== false;
     this.announced = this.state;
     this.states = [this.state];
   }
@@ -278,9 +302,9 @@ export class ReferenceModel {
     return {
       totalCount: n,
       failureCount,
-      totalDuration,
+      totalDuration: this.timesCalls ? totalDuration : null,
       failureRate: n === 0 ? null : failureCount / n,
-      avgDuration: n === 0 ? null : totalDuration / n,
+      avgDuration: n === 0 || !this.timesCalls ? null : totalDuration / n,
       slowCounts,
     };
   }
@@ -331,7 +355,7 @@ export class ReferenceModel {
       case 'slowRate':
         return m.totalCount > 0 && (m.slowCounts[t.t] ?? 0) / m.totalCount >= t.r;
       case 'avgLatency':
-        return m.totalCount > 0 && m.totalDuration / m.totalCount >= t.ms;
+        return m.totalCount > 0 && (m.totalDuration ?? 0) / m.totalCount >= t.ms;
       case 'closed':
         return this.state === 'closed';
       case 'halfOpened':
@@ -519,9 +543,19 @@ export class ReferenceModel {
     this.probe = undefined;
   }
 
-  /** An event of `events$`, unless the breaker was disposed (the stream has completed). */
+  /** `events$` is read for the first time. */
+  watchEvents(): void {
+    this.eventsRead = true;
+  }
+
+  /** Whether an event would reach a subscriber of `events$` now. */
+  private get observed(): boolean {
+    return this.eventsRead && !this.disposed;
+  }
+
+  /** An event of `events$`, if someone observes it (not after `dispose()`, which completed it). */
   private emit(event: EventView): void {
-    if (this.disposed) return;
+    if (!this.observed) return;
     this.events.push(event);
     const hook = this.spec.reentry?.event;
     if (hook !== undefined && hook.on === event.type && !this.fired.event) {
@@ -633,37 +667,48 @@ export class ReferenceModel {
     return !call.orphan && call.generation !== undefined && call.generation === this.generation;
   }
 
+  /**
+   * The time at the end of a call, and its duration: read only for a timed call. A call not
+   * timed records a duration of 0 (never reported: the metrics say `null` then), and its success
+   * or failure is not told on `events$`.
+   */
+  private end(call: ModelCall): { now: number | undefined; duration: number } {
+    if (Number.isNaN(call.startedAt)) return { now: undefined, duration: 0 };
+    const now = this.now();
+    return { now, duration: Math.max(0, now - call.startedAt) };
+  }
+
   private success(call: ModelCall): void {
     call.settled = true;
     if (call.orphan) return;
-    const now = this.now();
-    const duration = Math.max(0, now - call.startedAt);
+    const { now, duration } = this.end(call);
     const current = this.isCurrent(call);
     const generation = this.generation;
     if (current) {
       this.streak = 0;
-      this.records.push({ at: now, failure: false, duration });
+      this.records.push({ at: now ?? this.last, failure: false, duration });
     }
-    this.emit({ type: 'success', at: now, duration });
-    if (current) this.evaluate(false, now, generation);
+    if (now !== undefined) this.emit({ type: 'success', at: now, duration });
+    if (current) this.evaluate(false, now ?? this.last, generation);
   }
 
   private error(call: ModelCall, error: unknown): void {
     call.settled = true;
     if (call.orphan) return;
-    const now = this.now();
-    const duration = Math.max(0, now - call.startedAt);
+    const { now, duration } = this.end(call);
     const tracked = this.tracks(error);
     const current = this.isCurrent(call);
     const generation = this.generation;
     if (current && tracked) {
       this.streak += 1;
-      this.records.push({ at: now, failure: true, duration });
+      this.records.push({ at: now ?? this.last, failure: true, duration });
     }
-    this.emit(
-      tracked ? { type: 'failure', at: now, duration, error } : { type: 'ignored', at: now, error },
-    );
-    if (current && tracked) this.evaluate(true, now, generation);
+    if (this.observed) {
+      // An ignored error needs no duration: it is told even for a call not timed.
+      if (!tracked) this.emit({ type: 'ignored', at: now ?? this.now(), error });
+      else if (now !== undefined) this.emit({ type: 'failure', at: now, duration, error });
+    }
+    if (current && tracked) this.evaluate(true, now ?? this.last, generation);
   }
 
   /** The subscriber unsubscribes (rule 2.2), or an `execute` call is aborted (SPEC 6.3). */
@@ -675,8 +720,8 @@ export class ReferenceModel {
       return;
     }
     call.settled = true;
-    // Once disposed, nobody observes `events$`: the breaker does not even read the time.
-    if (!call.orphan && !this.disposed) this.emit({ type: 'cancelled', at: this.now() });
+    // With nobody observing `events$`, the breaker does not even read the time.
+    if (!call.orphan && this.observed) this.emit({ type: 'cancelled', at: this.now() });
   }
 
   /** Ends a subscriber with `error`, or with the fallback's value (rule 2.7). */
@@ -699,8 +744,13 @@ export class ReferenceModel {
       orphan: false,
       generation: verdict?.generation,
       trial: verdict?.trial ?? false,
-      // A call passed through reads no time.
-      startedAt: verdict?.generation === undefined ? 0 : this.now(),
+      // A call passed through reads no time; nor does one nothing needs the duration of.
+      startedAt:
+        verdict?.generation === undefined
+          ? 0
+          : this.timesCalls || this.eventsRead
+            ? this.now()
+            : NaN,
       // Disabled passes the call through: it has no outcome at all.
       settled: verdict?.generation === undefined,
       emitted: false,

@@ -25,6 +25,8 @@ export type Step =
   | { t: 'restore' }
   /** SPEC 6.4: `dispose()`. */
   | { t: 'dispose' }
+  /** `events$` is read for the first time (nothing if it already was). */
+  | { t: 'watch' }
   /** The clock's readings from now on: `'ok'`, or a fault that lasts until the next clock step. */
   | { t: 'clock'; mode: ClockFault }
   /** The clock steps back by `ms` (not below 0). */
@@ -95,6 +97,8 @@ export const restoreStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'restore' as 
 
 export const disposeStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'dispose' as const });
 
+export const watchStepArb: fc.Arbitrary<Step> = fc.constant({ t: 'watch' as const });
+
 export const clockModeStepArb: fc.Arbitrary<Step> = fc
   .constantFrom<ClockFault>('throw', 'nan', 'infinity', 'string', 'ok', 'ok')
   .map((mode) => ({ t: 'clock' as const, mode }));
@@ -130,11 +134,12 @@ export const clockStepArbs: fc.Arbitrary<Step>[] = [
   glitchStepArb,
 ];
 
-/** Everything: calls, time, manual commands, section 6, clock faults. */
+/** Everything: calls, time, manual commands, section 6, clock faults, a first read of `events$`. */
 export const allStepArbs: fc.Arbitrary<Step>[] = [
   ...stepArbs,
   ...controlStepArbs,
   ...clockStepArbs,
+  watchStepArb,
 ];
 
 function repeat<T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T>[] {

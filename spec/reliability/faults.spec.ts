@@ -94,6 +94,8 @@ function faultyTracker(inner: Tracker, inj: Injector): Tracker {
 function faultyTripper(inner: Tripper, inj: Injector): Tripper {
   return {
     slowThresholds: inner.slowThresholds ?? [],
+    // What it reads is what the tripper it wraps reads (so the model's timing rule holds).
+    ...(inner.usesDurations === undefined ? {} : { usesDurations: inner.usesDurations }),
     trips(context) {
       inj.maybeThrow('tripper');
       return inner.trips(context);
@@ -125,6 +127,7 @@ function faultyPermit(inner: Permit, inj: Injector): Permit {
 
 function faultyWindow(inner: Window, inj: Injector): Window {
   return {
+    ...(inner.usesTime === undefined ? {} : { usesTime: inner.usesTime }),
     create(thresholds) {
       const store = inner.create(thresholds);
       return {
@@ -198,7 +201,7 @@ async function run(
     listeners: [faultyListener(inj), () => void (transitionsSeen += 1)],
     onError: (error, context) => reported.push({ error, source: context.source }),
   };
-  const r = new RealSystem(config, 0);
+  const r = new RealSystem(config, 0, { watchEvents: spec.watchEvents !== false });
   const fallback = (): ObservableInput<unknown> => {
     inj.maybeThrow('fallback');
     if (inj.chance()) {
@@ -243,6 +246,7 @@ async function run(
       case 'restore':
       case 'glitch':
       case 'dispose':
+      case 'watch':
       case 'clock':
         break;
       default: {

@@ -94,6 +94,7 @@ function run(spec: BreakerSpec, start: number, steps: Step[]): void {
       case 'restore':
       case 'glitch':
       case 'dispose':
+      case 'watch':
         break;
       default: {
         const active = r.calls

@@ -63,7 +63,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
 interface LiveMetrics {
   totalCount: number;
   failureCount: number;
-  totalDuration: number;
+  totalDuration: number | null;
   failureRate: number | null;
   avgDuration: number | null;
   slowCounts: Record<number, number>;
@@ -111,6 +111,12 @@ export class CircuitBreaker {
   private readonly metrics: LiveMetrics;
   private readonly context: { state: State; metrics: Metrics; consecutiveFailures: number };
   private readonly thresholds: readonly number[];
+  /**
+   * Whether calls are timed for the window and the tripper. With a window that reads no time and
+   * a tripper that reads no duration (the defaults), a call in `closed` reads the clock only if
+   * `events$` has been asked for or the call makes a transition.
+   */
+  private readonly timesCalls: boolean;
   private streak = 0;
   private notPermitted = 0;
   /** Trial outcomes recorded in the current `half_open` (for `halfOpenTrials`). */
@@ -130,6 +136,10 @@ export class CircuitBreaker {
     this.name = this.config.name;
     this.clock = new Clock(this.config.scheduler, (error) => this._report('scheduler', error));
     this.thresholds = slowThresholdsOf(this.config.tripper);
+    this.timesCalls =
+      this.config.window.usesTime !== false ||
+      this.config.tripper.usesDurations !== false ||
+      this.thresholds.length > 0;
     this.window = this.config.window.create(this.thresholds);
     this.plan = { breaker: this, successOnValue: false, isResult: undefined, fail: passError };
     const now = this.now();
@@ -159,7 +169,7 @@ export class CircuitBreaker {
     this.metrics = {
       totalCount: 0,
       failureCount: 0,
-      totalDuration: 0,
+      totalDuration: this.timesCalls ? 0 : null,
       failureRate: null,
       avgDuration: null,
       slowCounts,
@@ -273,7 +283,7 @@ export class CircuitBreaker {
         resolve(fn(...args) as Awaited<R> | PromiseLike<Awaited<R>>),
       );
     }
-    const startedAt = this.now();
+    const startedAt = this._start();
     let result: R | PromiseLike<R>;
     try {
       result = fn(...args);
@@ -333,7 +343,7 @@ export class CircuitBreaker {
     if (typeof generation !== 'number') return Promise.reject(generation);
     const inner = new AbortController();
     const measured = generation !== PASS_THROUGH;
-    const startedAt = measured ? this.now() : 0;
+    const startedAt = measured ? this._start() : 0;
     return new Promise<Awaited<R>>((resolve, reject) => {
       let settled = false;
       const onAbort = (): void => {
@@ -501,10 +511,27 @@ export class CircuitBreaker {
     }
   }
 
-  /** Records a success of a call admitted in `generation` at `startedAt`. @internal */
+  /**
+   * When a call admitted now starts: the time, or `NaN` when neither the window, the tripper nor
+   * `events$` will need the call's duration.
+   *
+   * @internal
+   */
+  _start(): number {
+    return this.timesCalls || this.eventSubject !== undefined ? this.now() : NaN;
+  }
+
+  /**
+   * Records a success of a call admitted in `generation` at `startedAt` (`NaN` for a call not
+   * timed: then the clock is not read, and no `success` event is emitted, as its duration is
+   * unknown; that happens only for calls already under way when `events$` was first asked for).
+   *
+   * @internal
+   */
   _success(generation: number, startedAt: number): void {
-    const now = this.now();
-    const duration = Math.max(0, now - startedAt);
+    const timed = !Number.isNaN(startedAt);
+    const now = timed ? this.now() : undefined;
+    const duration = now === undefined ? 0 : Math.max(0, now - startedAt);
     const s = this.store.read();
     const current = generation === s.generation;
     if (current) {
@@ -512,16 +539,22 @@ export class CircuitBreaker {
       this.streak = 0;
       this.record(now, false, duration);
     }
-    if (this.eventSubject?.observed) {
+    if (now !== undefined && this.eventSubject?.observed) {
       this.eventSubject.next({ type: 'success', name: this.name, at: now, duration });
     }
     if (current) this.evaluate(s, now, false);
   }
 
-  /** Records an error of a call admitted in `generation` at `startedAt`. @internal */
+  /**
+   * Records an error of a call admitted in `generation` at `startedAt` (`NaN` for a call not
+   * timed, as for {@link _success}; an `ignored` event needs no duration and is emitted anyway).
+   *
+   * @internal
+   */
   _error(generation: number, startedAt: number, error: unknown): void {
-    const now = this.now();
-    const duration = Math.max(0, now - startedAt);
+    const timed = !Number.isNaN(startedAt);
+    const now = timed ? this.now() : undefined;
+    const duration = now === undefined ? 0 : Math.max(0, now - startedAt);
     const tracked = this.tracks(error);
     const s = this.store.read();
     const current = generation === s.generation;
@@ -533,11 +566,11 @@ export class CircuitBreaker {
       }
     }
     if (this.eventSubject?.observed) {
-      this.eventSubject.next(
-        tracked
-          ? { type: 'failure', name: this.name, at: now, error, duration }
-          : { type: 'ignored', name: this.name, at: now, error },
-      );
+      if (!tracked) {
+        this.eventSubject.next({ type: 'ignored', name: this.name, at: now ?? this.now(), error });
+      } else if (now !== undefined) {
+        this.eventSubject.next({ type: 'failure', name: this.name, at: now, error, duration });
+      }
     }
     if (current && tracked) this.evaluate(s, now, true);
   }
@@ -596,9 +629,10 @@ export class CircuitBreaker {
     return error;
   }
 
-  private record(now: number, failure: boolean, duration: number): void {
+  /** Records an outcome; a window that reads no time gets the last time read for `now`. */
+  private record(now: number | undefined, failure: boolean, duration: number): void {
     try {
-      this.window.record(now, failure, duration);
+      this.window.record(now ?? this.clock.latest, failure, duration);
     } catch (error) {
       this._report('window', error);
     }
@@ -608,26 +642,25 @@ export class CircuitBreaker {
    * Asks the tripper after an outcome recorded in snapshot `s` (SPEC rules 2.5 and 6.5). The
    * outcome's event is delivered first, so the slot and the window are up to date for its
    * subscribers; if one of them, or the tripper, moved the breaker meanwhile, the outcome no
-   * longer decides anything.
+   * longer decides anything. `now` is `undefined` for an outcome not timed: the clock is then
+   * read only for a transition.
    */
-  private evaluate(s: BreakerSnapshot, now: number, failure: boolean): void {
+  private evaluate(s: BreakerSnapshot, now: number | undefined, failure: boolean): void {
     if (s.state !== 'closed' && s.state !== 'half_open') return;
     if (this.store.read() !== s) return;
     const sample = s.state === 'half_open' ? this.config.halfOpenTrials : undefined;
     if (sample !== undefined && ++this.trialOutcomes < sample) return;
     const trips = this.trips(s.state, now);
     if (trips === undefined) return;
-    if (s.state === 'closed') {
-      if (trips) this.moveTo(s, 'open', now, 'automatic');
-    } else if (sample !== undefined) {
-      this.moveTo(s, trips ? 'open' : 'closed', now, 'automatic');
-    } else if (failure ? trips : !trips) {
-      this.moveTo(s, failure ? 'open' : 'closed', now, 'automatic');
-    }
+    let to: State | undefined;
+    if (s.state === 'closed') to = trips ? 'open' : undefined;
+    else if (sample !== undefined) to = trips ? 'open' : 'closed';
+    else if (failure ? trips : !trips) to = failure ? 'open' : 'closed';
+    if (to !== undefined) this.moveTo(s, to, now ?? this.now(), 'automatic');
   }
 
   /** The tripper's verdict, or `undefined` when the window or the tripper threw. */
-  private trips(state: State, now: number): boolean | undefined {
+  private trips(state: State, now: number | undefined): boolean | undefined {
     if (!this.readMetrics(now)) return undefined;
     this.context.state = state;
     this.context.consecutiveFailures = this.streak;
@@ -639,14 +672,17 @@ export class CircuitBreaker {
     }
   }
 
-  /** Copies the window's totals into the live metrics; false when the window threw. */
-  private readMetrics(now: number): boolean {
+  /**
+   * Copies the window's totals into the live metrics; false when the window threw. A window that
+   * reads no time gets the last time read when `now` is `undefined`.
+   */
+  private readMetrics(now: number | undefined): boolean {
     const m = this.metrics;
     try {
-      const w = this.window.read(now);
+      const w = this.window.read(now ?? this.clock.latest);
       m.totalCount = w.totalCount;
       m.failureCount = w.failureCount;
-      m.totalDuration = w.totalDuration;
+      if (this.timesCalls) m.totalDuration = w.totalDuration;
       for (let i = 0; i < this.thresholds.length; i++)
         m.slowCounts[this.thresholds[i]!] = w.slowCounts[i] ?? 0;
     } catch (error) {
@@ -654,7 +690,8 @@ export class CircuitBreaker {
       return false;
     }
     m.failureRate = m.totalCount === 0 ? null : m.failureCount / m.totalCount;
-    m.avgDuration = m.totalCount === 0 ? null : m.totalDuration / m.totalCount;
+    m.avgDuration =
+      m.totalCount === 0 || m.totalDuration === null ? null : m.totalDuration / m.totalCount;
     return true;
   }
 

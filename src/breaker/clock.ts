@@ -36,6 +36,11 @@ export class Clock {
     return this.raw !== -Infinity;
   }
 
+  /** The last time handed out, without reading the scheduler (0 before the first reading). */
+  get latest(): number {
+    return this.last;
+  }
+
   now(): number {
     let raw: unknown;
     try {

@@ -15,10 +15,10 @@ export const PASS_THROUGH = -1;
  * @internal
  */
 export interface CallProtocol {
-  /** The breaker's time (its scheduler's, never going back). */
-  now(): number;
   /** Admits a call: its generation, {@link PASS_THROUGH} in `disabled`, or the refusal. */
   _acquire(): number | CallNotPermittedError;
+  /** When a call admitted now starts: the breaker's time, or `NaN` if nothing needs it. */
+  _start(): number;
   /** Records a success of a call admitted in `generation` at `startedAt`. */
   _success(generation: number, startedAt: number): void;
   /** Records an error of a call admitted in `generation` at `startedAt`. */

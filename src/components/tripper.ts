@@ -22,11 +22,17 @@ export interface Tripper {
   trips(context: TripContext): boolean;
   /** The slow-call thresholds (ms) this tripper needs counted in `metrics.slowCounts`. */
   readonly slowThresholds?: readonly number[];
+  /**
+   * `false` when `trips` never reads `totalDuration`, `avgDuration` or `slowCounts`, so the
+   * breaker need not time calls for it (see `Window.usesTime`). Missing counts as `true`.
+   */
+  readonly usesDurations?: boolean;
 }
 
 /** A {@link Tripper} that combines with others. Every built-in tripper is one. */
 export interface ComposableTripper extends Tripper {
   readonly slowThresholds: readonly number[];
+  readonly usesDurations: boolean;
   /** Trips when both this and `other` trip. */
   and(other: Tripper): ComposableTripper;
   /** Trips when this or `other` trips. */
@@ -43,22 +49,37 @@ function union(a: readonly number[], b: readonly number[] | undefined): number[]
   return [...new Set([...a, ...(b ?? [])])].sort((x, y) => x - y);
 }
 
+/**
+ * @param usesDurations Whether `trips` reads a duration; a combination does when either side
+ *   does (a tripper from elsewhere is assumed to, unless it says otherwise).
+ */
 function composable(
   trips: (c: TripContext) => boolean,
   slowThresholds: readonly number[] = [],
+  usesDurations = slowThresholds.length > 0,
 ): ComposableTripper {
+  const both = (o: Tripper) => usesDurations || o.usesDurations !== false;
   return {
     trips,
     slowThresholds,
+    usesDurations,
     and(other) {
       const o = asTripper('tripper.and(other)', other);
-      return composable((c) => trips(c) && o.trips(c), union(slowThresholds, o.slowThresholds));
+      return composable(
+        (c) => trips(c) && o.trips(c),
+        union(slowThresholds, o.slowThresholds),
+        both(o),
+      );
     },
     or(other) {
       const o = asTripper('tripper.or(other)', other);
-      return composable((c) => trips(c) || o.trips(c), union(slowThresholds, o.slowThresholds));
+      return composable(
+        (c) => trips(c) || o.trips(c),
+        union(slowThresholds, o.slowThresholds),
+        both(o),
+      );
     },
-    not: () => composable((c) => !trips(c), slowThresholds),
+    not: () => composable((c) => !trips(c), slowThresholds, usesDurations),
   };
 }
 
@@ -135,7 +156,9 @@ function slowRate(ratio: number, threshold: number): ComposableTripper {
 function avgLatency(ms: number): ComposableTripper {
   const t = check.positiveDuration('trippers.avgLatency(ms)', ms);
   return composable(
-    (c) => c.metrics.totalCount > 0 && c.metrics.totalDuration / c.metrics.totalCount >= t,
+    (c) => c.metrics.totalCount > 0 && (c.metrics.totalDuration ?? 0) / c.metrics.totalCount >= t,
+    [],
+    true,
   );
 }
 

@@ -41,6 +41,13 @@ export interface Window {
    * is `>= t`; failures are never slow.
    */
   create(slowThresholds: readonly number[]): WindowStore;
+  /**
+   * `false` when the stores never read the `now` they are given (a count window). With a tripper
+   * that reads no duration either, the breaker then reads its clock for no call in `closed`,
+   * records every duration as 0, and reports `totalDuration` and `avgDuration` as `null`.
+   * Missing counts as `true`.
+   */
+  readonly usesTime?: boolean;
 }
 
 /** What trippers and `info()` see of a window: its totals plus the derived rates. */
@@ -49,11 +56,18 @@ export interface Metrics {
   readonly totalCount: number;
   /** Recorded failures. */
   readonly failureCount: number;
-  /** Sum of recorded durations (ms). */
-  readonly totalDuration: number;
+  /**
+   * Sum of recorded durations (ms), or `null` when the breaker does not time calls: with a window
+   * and a tripper that need no time (`windows.count` and trippers without `avgLatency` or
+   * `slowRate`, the defaults), it does not read the clock for a call at all.
+   */
+  readonly totalDuration: number | null;
   /** `failureCount / totalCount`, or `null` on an empty window. */
   readonly failureRate: number | null;
-  /** `totalDuration / totalCount` (ms), or `null` on an empty window. */
+  /**
+   * `totalDuration / totalCount` (ms), or `null` on an empty window or when `totalDuration` is
+   * `null`.
+   */
   readonly avgDuration: number | null;
   /** For each `slowRate` threshold (ms) in the tripper tree, the number of recorded slow calls. */
   readonly slowCounts: Readonly<Record<number, number>>;
@@ -242,7 +256,7 @@ export function count(size: number): Window {
       `windows.count(size): expected at most ${MAX_COUNT} (a breaker's ring holds every call it counts), got ${n}`,
     );
   }
-  return { create: (thresholds) => new CountWindowStore(n, [...thresholds]) };
+  return { create: (thresholds) => new CountWindowStore(n, [...thresholds]), usesTime: false };
 }
 
 /** Options of {@link windows.time}. */

@@ -55,7 +55,7 @@ class Call<T> extends Subscription implements Observer<T> {
     super();
     // In `disabled` the call is passed through: settled from the start, so nothing is recorded.
     this.settled = generation === PASS_THROUGH;
-    this.startedAt = this.settled ? 0 : plan.breaker.now();
+    this.startedAt = this.settled ? 0 : plan.breaker._start();
   }
 
   next(value: T): void {

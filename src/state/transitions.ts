@@ -12,46 +12,31 @@ export interface TransitionRule {
   readonly to: State;
   /** Who may make it. */
   readonly kind: TransitionKind;
-  /** When it happens, with the SPEC rule that says so. */
-  readonly when: string;
 }
 
 /**
- * Every transition a breaker can make, and nothing else: {@link advance} refuses the rest.
- * A command to the state the breaker is already in is no transition (it clears the window,
- * SPEC rule 2.6), except `openFor` while open, which restarts the wait.
+ * Every transition a breaker can make, and nothing else: {@link advance} refuses the rest. Each
+ * row's comment says when it happens, with the SPEC rule that says so. A command to the state the
+ * breaker is already in is no transition (it clears the window, SPEC rule 2.6), except `openFor`
+ * while open, which restarts the wait.
  */
 export const TRANSITIONS: readonly TransitionRule[] = Object.freeze([
-  {
-    from: 'closed',
-    to: 'open',
-    kind: 'automatic',
-    when: 'the tripper trips after an outcome (2.5)',
-  },
-  {
-    from: 'open',
-    to: 'half_open',
-    kind: 'automatic',
-    when: 'the retry wait is over, at a call or at the autoHalfOpen timer (2.1, 6.4)',
-  },
-  {
-    from: 'half_open',
-    to: 'closed',
-    kind: 'automatic',
-    when: 'the trials decide for closing (2.5, 6.5)',
-  },
-  {
-    from: 'half_open',
-    to: 'open',
-    kind: 'automatic',
-    when: 'the trials decide for opening, or maxHalfOpenDuration has passed (2.1, 2.5, 6.5)',
-  },
-  { from: 'any', to: 'closed', kind: 'manual', when: 'reset()' },
-  { from: 'any', to: 'disabled', kind: 'manual', when: 'disable()' },
-  { from: 'any', to: 'metrics_only', kind: 'manual', when: 'metricsOnly()' },
-  { from: 'any', to: 'forced_open', kind: 'manual', when: 'forceOpen()' },
-  { from: 'any', to: 'open', kind: 'manual', when: 'openFor(ms) (6.2)' },
-  { from: 'open', to: 'open', kind: 'manual', when: 'openFor(ms) while open: a new wait (6.2)' },
+  // The tripper trips after an outcome (2.5).
+  { from: 'closed', to: 'open', kind: 'automatic' },
+  // The retry wait is over, at a call or at the autoHalfOpen timer (2.1, 6.4).
+  { from: 'open', to: 'half_open', kind: 'automatic' },
+  // The trials decide for closing (2.5, 6.5).
+  { from: 'half_open', to: 'closed', kind: 'automatic' },
+  // The trials decide for opening, or maxHalfOpenDuration has passed (2.1, 2.5, 6.5).
+  { from: 'half_open', to: 'open', kind: 'automatic' },
+  // reset(), disable(), metricsOnly(), forceOpen(), openFor(ms) (6.2).
+  { from: 'any', to: 'closed', kind: 'manual' },
+  { from: 'any', to: 'disabled', kind: 'manual' },
+  { from: 'any', to: 'metrics_only', kind: 'manual' },
+  { from: 'any', to: 'forced_open', kind: 'manual' },
+  { from: 'any', to: 'open', kind: 'manual' },
+  // openFor(ms) while open: a new wait (6.2).
+  { from: 'open', to: 'open', kind: 'manual' },
 ] satisfies TransitionRule[]);
 
 /** Whether the table has a row for `from -> to` made by `kind`. */

@@ -9,7 +9,7 @@ module.exports = tseslint.config(
       'dist/',
       'coverage/',
       'reports/',
-      '.stryker-tmp/',
+      '.stryker-tmp*/',
       'node_modules/',
       'docs/api/',
       '.doc-snippets-*/',

@@ -13,6 +13,7 @@ module.exports = tseslint.config(
       'node_modules/',
       'docs/api/',
       '.doc-snippets-*/',
+      'bench/out/',
     ],
   },
   js.configs.recommended,

@@ -19,7 +19,8 @@
  * warm-up, the time of one slice is measured and the slices per round are set to what fits,
  * between 15 and BENCH_SLICES. Fewer slices make each round's median noisier, not biased.
  *
- * Prints the tables and writes them to bench/out/results.json (ignored by git; the directory is
+ * Prints the tables and writes them to bench/out/results.json, and as Markdown to results.md
+ * beside it, for docs/performance.md (both ignored by git; the directory is
  * made if missing). Environment: BENCH_ROUNDS (default 9; the targets need at least 7),
  * BENCH_SLICES (most slices per round, default 60), BENCH_BUDGET_S, BENCH_OUT (another file to
  * write).
@@ -142,8 +143,8 @@ const RATIOS = [
   },
   {
     key: 'clockVsCall',
-    label: 'Date.now() / call() (the clock is read twice per call)',
-    of: ['Date.now() (read twice per breaker call)', 'breaker.call(fn)'],
+    label: 'Date.now() / call() (what one clock read would add)',
+    of: ['Date.now() (one clock read)', 'breaker.call(fn)'],
     floor: true,
   },
   {
@@ -404,8 +405,16 @@ async function main() {
     targets,
   };
   fs.writeFileSync(RESULTS, JSON.stringify(report, null, 2) + '\n');
+  const tablesFile = RESULTS.replace(/\.json$/, '') + '.md';
+  fs.writeFileSync(
+    tablesFile,
+    markdown(
+      { results, ratios, deltas, memory, targets, machine, versions, settings },
+      report.date,
+    ),
+  );
   process.stdout.write(
-    `\nwrote ${path.relative(process.cwd(), RESULTS)} (${elapsed(startedAt)})\n`,
+    `\nwrote ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), tablesFile)} (${elapsed(startedAt)})\n`,
   );
 }
 
@@ -427,31 +436,28 @@ function versionOf(name) {
   }
 }
 
-function print({ results, ratios, deltas, memory, targets, machine, versions, settings }) {
-  const out = [];
-  out.push(
-    '',
+/** The header lines and the tables of a run, as rows of cells (the first row is the heading). */
+function tables({ results, ratios, deltas, memory, targets, machine, versions, settings }) {
+  const header = [
     `${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, load ${machine.loadAverage.join(' ')}; ` +
       `${settings.rounds} rounds of ${settings.slices} interleaved slices of ${settings.batch} ops`,
     Object.entries(versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', '),
-  );
-  const table = [['case', 'ns/op', 'rounds (ns/op)']];
+  ];
+  const cases = [['case', 'ns/op', 'rounds (ns/op)']];
   let group;
   for (const r of results) {
     if (r.group !== group) {
       group = r.group;
-      table.push([group, '', '']);
+      cases.push([group, '', '']);
     }
-    table.push([
+    cases.push([
       `  ${r.name}`,
       r.nsPerOp.toFixed(1),
       `${r.minNsPerOp.toFixed(0)}..${r.maxNsPerOp.toFixed(0)}`,
     ]);
   }
-  out.push('', ...columns(table));
-
   const met = new Map(targets.map((t) => [t.name, t]));
   const verdict = (key) => {
     const t = met.get(key);
@@ -468,12 +474,8 @@ function print({ results, ratios, deltas, memory, targets, machine, versions, se
       verdict(r.key),
     ]);
   }
-  out.push('', ...columns(ratioRows));
-
   const deltaRows = [['added cost (median of rounds)', 'ns']];
   for (const d of DELTAS) deltaRows.push([d.label, deltas[d.key].toFixed(0)]);
-  out.push('', ...columns(deltaRows));
-
   const memoryRows = [['memory and registry', 'value', 'target', '']];
   for (const m of MEMORY) {
     memoryRows.push([
@@ -483,8 +485,35 @@ function print({ results, ratios, deltas, memory, targets, machine, versions, se
       verdict(m.key),
     ]);
   }
-  out.push('', ...columns(memoryRows));
+  return { header, tables: [cases, ratioRows, deltaRows, memoryRows] };
+}
+
+function print(run) {
+  const { header, tables: all } = tables(run);
+  const out = ['', ...header];
+  for (const rows of all) out.push('', ...columns(rows));
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The same tables in Markdown, for docs/performance.md (pasted whole, never edited by hand). */
+function markdown(run, date) {
+  const { header, tables: all } = tables(run);
+  const cell = (c) => String(c).replaceAll('|', '\\|').trim() || ' ';
+  // A case group (a row with only its first cell) is set in bold.
+  const line = (row) =>
+    row.slice(1).every((c) => c === '')
+      ? `| **${cell(row[0])}** | ${row
+          .slice(1)
+          .map(() => ' ')
+          .join(' | ')} |`
+      : `| ${row.map(cell).join(' | ')} |`;
+  const out = [`<!-- npm run bench, ${date} -->`, '', `${header[0]}.`, '', `${header[1]}.`];
+  for (const rows of all) {
+    out.push('', `| ${rows[0].map(cell).join(' | ')} |`);
+    out.push(`| ${rows[0].map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+    for (const row of rows.slice(1)) out.push(line(row));
+  }
+  return out.join('\n') + '\n';
 }
 
 /** Left-aligns the first column and right-aligns the others. */

@@ -69,6 +69,13 @@ describe('save and restore (SPEC 6.1)', () => {
       retryWait: null,
     });
     expect(JSON.parse(JSON.stringify(b))).toEqual(saved);
+    // An endless wait (null in JSON) comes back endless: refused with no retryAfter, for ever.
+    const restored = opener(clock, { initialState: JSON.parse(JSON.stringify(saved)) as never });
+    clock.advance(1e12);
+    const refused = startCall(restored).seen.error as CallNotPermittedError;
+    expect(refused).toBeInstanceOf(CallNotPermittedError);
+    expect(refused.retryAfter).toBeUndefined();
+    expect(restored.toJSON()).toEqual(saved);
   });
 
   test('an open breaker restored from JSON still refuses until its wait ends, then probes', () => {

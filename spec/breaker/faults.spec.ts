@@ -8,9 +8,12 @@ import {
   circuitBreaker,
   permits,
   retries,
+  memoryStore,
   trippers,
   type FaultContext,
   type Listener,
+  type StateStore,
+  type StoreClient,
 } from '../../src';
 import { ManualClock } from '../helpers/clock';
 import { fail, startCall, succeed } from '../helpers/calls';
@@ -167,6 +170,53 @@ describe('user code that throws (SPEC 2.8)', () => {
     expect(c.seen.completed).toBe(true);
     expect(b.state).toBe('closed');
     expect(faults.map((f) => f.context.source)).toEqual(['window', 'window']);
+  });
+
+  test('a window whose clear() throws is reported; the transition and a command to the same state still happen', () => {
+    const { faults, onError } = collecting();
+    const b = new CircuitBreaker({
+      onError,
+      tripper: trippers.failureStreak(1),
+      window: {
+        create: () => ({
+          record: () => undefined,
+          read: () => ({ totalCount: 0, failureCount: 0, totalDuration: 0, slowCounts: [] }),
+          clear: () => {
+            throw new Error('clear');
+          },
+        }),
+      },
+    });
+    fail(b);
+    expect(b.state).toBe('open');
+    b.forceOpen();
+    b.forceOpen(); // the same state: only a clear
+    expect(b.state).toBe('forced_open');
+    expect(faults.map((f) => [f.context.source, (f.error as Error).message])).toEqual([
+      ['window', 'clear'],
+      ['window', 'clear'],
+      ['window', 'clear'],
+    ]);
+  });
+
+  test('a store reaches the clock and reports its faults through the breaker', () => {
+    const { faults, onError } = collecting();
+    const clock = new ManualClock(5_000);
+    let client: StoreClient | undefined;
+    const store: StateStore = {
+      connect(c) {
+        client = c;
+        return memoryStore().connect(c);
+      },
+    };
+    const b = new CircuitBreaker({ name: 'shared', onError, scheduler: clock, store });
+    clock.advance(250);
+    expect(client!.now()).toBe(5_250);
+    client!.report(new Error('connection lost'));
+    expect(faults).toEqual([
+      { error: new Error('connection lost'), context: { breaker: 'shared', source: 'store' } },
+    ]);
+    expect(b.state).toBe('closed');
   });
 
   test('without onError, faults go to console.error; a throwing onError is reported there too', () => {

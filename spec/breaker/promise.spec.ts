@@ -130,6 +130,17 @@ describe('callWithFallback(fn, fallback, ...args)', () => {
     );
   });
 
+  test('a non-function fallback is a TypeError, and fn is not called', async () => {
+    const { breaker } = setup();
+    let called = false;
+    await expect(
+      breaker.callWithFallback(() => (called = true), 'cached' as never),
+    ).rejects.toThrow(
+      'CircuitBreaker.callWithFallback(fn, fallback): expected a function, got "cached"',
+    );
+    expect(called).toBe(false);
+  });
+
   test("passes the value through, and the fallback's own error on", async () => {
     const { breaker } = setup();
     expect(

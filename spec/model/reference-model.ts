@@ -9,6 +9,8 @@
  * retry's draw wins over the decision under way; listeners see one transition at a time, in
  * order), `openFor`, `execute` with aborts, restores from `toJSON()`, `dispose()`,
  * `halfOpenTrials`, and the `autoHalfOpen` timer (in scheduler time, as the virtual clock runs it).
+ * It reads the clock for a call exactly when the breaker does: only if the window, the tripper or
+ * a read of `events$` needs the call's time (docs/guide.md, "When calls are timed").
  */
 import type { FaultSource, State } from 'rxjs-fluxgate';
 import type { ClockFault } from '../helpers/clock';

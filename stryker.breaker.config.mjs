@@ -1,16 +1,17 @@
 // @ts-check
 /**
  * Mutation testing of `src/breaker` alone (`npm run mutation:breaker`). Every mutant there is
- * reached by nearly every spec, so each one runs the whole selected suite: this config keeps the
- * specs that judge the breaker (its own, the components', the operator's, the model-based test,
- * the invariants and the errors), runs 10 random sequences per property instead of 50, and gives
- * a hanging mutant 5 s over three times its normal run. On 2 cores that is about an hour and a
- * half; a mutant's line range can be given as `--mutate src/breaker/circuit-breaker.ts:1-540`.
+ * reached by nearly every spec, so each one runs the whole selected suite. This config keeps the
+ * example-based specs that judge the breaker (its own, the components', the operator's, the
+ * invariants and the errors) and leaves out the model-based test, which would triple the run:
+ * the score is what the examples alone achieve, a lower bound of the suite's. A hanging mutant
+ * gets 5 s over three times its normal run. On 2 cores it takes about half an hour; a line range
+ * narrows it (`--mutate src/breaker/circuit-breaker.ts:1-540`).
  */
 import process from 'node:process';
 import base from './stryker.config.mjs';
 
-process.env.FC_RUNS ??= '10';
+process.env.FC_RUNS ??= '20';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
@@ -21,7 +22,7 @@ const config = {
     config: {
       ...base.jest?.config,
       testMatch: [
-        '<rootDir>/spec/{breaker,components,operators,model}/**/*.spec.ts',
+        '<rootDir>/spec/{breaker,components,operators}/**/*.spec.ts',
         '<rootDir>/spec/reliability/invariants.spec.ts',
         '<rootDir>/spec/errors.spec.ts',
       ],

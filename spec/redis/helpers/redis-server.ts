@@ -58,11 +58,21 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a server on a free port (or on `port`), resolving once it answers PING. */
+  /**
+   * Starts a server on a free port (or on `port`), resolving once it answers PING. A free port
+   * can be taken by another process between the check and the server's bind: then another is
+   * tried, up to three.
+   */
   static async start(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
-    await server.restart();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(port ?? (await freePort()));
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        if (port !== undefined || attempt === 3) throw error;
+      }
+    }
   }
 
   /** Starts the server again on the same port, empty. */
@@ -77,7 +87,8 @@ export class RedisServer {
     child.once('exit', () => {
       if (this.process === child) this.process = undefined;
     });
-    const until = Date.now() + 10_000;
+    // Generous: on a loaded machine a process can take seconds to start listening.
+    const until = Date.now() + 30_000;
     for (;;) {
       try {
         if ((await rawCommand(this.port, 'PING', 500)).startsWith('+PONG')) return;

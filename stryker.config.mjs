@@ -4,7 +4,7 @@
  * components, the operator, the breaker and the registry (`--mutate` narrows it to one folder). It
  * runs the unit, model-based, invariant and fault-injection specs
  * (not the load, leak, packaging or integration ones) with fewer random sequences per property; see
- * spec/reliability/mutation-setup.ts. Too slow for CI; the last score is in docs/reliability.md.
+ * spec/reliability/mutation-setup.ts. Too slow for CI; the scores per folder are in docs/contributing.md.
  */
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {

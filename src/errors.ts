@@ -32,7 +32,7 @@ export class CallNotPermittedError extends Error {
    * @param retryAfter Milliseconds until a call may pass, if known.
    */
   constructor(breakerName: string, state: State, retryAfter?: number) {
-    // No message given: it is built from the fields when first read (a refusal is often never
+    // No message given: it is built from the fields when read (a refusal is often never
     // printed, and a breaker that refuses thousands of calls a second should not build them).
     super();
     this.state = state;

@@ -11,11 +11,12 @@ import {
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
 import type { Attributes } from '@opentelemetry/api';
-import { Subject, config as rxjsConfig } from 'rxjs';
+import { Subject } from 'rxjs';
 import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { openTelemetryMetrics } from '../../src/opentelemetry';
 import { adoptingStore } from '../helpers/adopting-store';
 import { ManualClock } from '../helpers/clock';
+import { unhandledErrors } from '../helpers/unhandled';
 
 class OnDemandReader extends MetricReader {
   protected override onShutdown(): Promise<void> {
@@ -119,16 +120,7 @@ describe('openTelemetryMetrics: breakers that go', () => {
 });
 
 describe('openTelemetryMetrics: nothing thrown into RxJS', () => {
-  let unhandled: unknown[];
-  let previous: typeof rxjsConfig.onUnhandledError;
-  beforeEach(() => {
-    unhandled = [];
-    previous = rxjsConfig.onUnhandledError;
-    rxjsConfig.onUnhandledError = (error) => unhandled.push(error);
-  });
-  afterEach(() => {
-    rxjsConfig.onUnhandledError = previous;
-  });
+  const unhandled = unhandledErrors();
 
   test('an infinite duration is not recorded and reported once; the calls count', async () => {
     const { reader, meter } = setup();

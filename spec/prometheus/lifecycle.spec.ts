@@ -3,11 +3,12 @@
  * evicted, disposed), invalid durations, remote transitions, and the work one call costs.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import { Subject, config as rxjsConfig } from 'rxjs';
+import { Subject } from 'rxjs';
 import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { prometheusMetrics } from '../../src/prometheus';
 import { adoptingStore } from '../helpers/adopting-store';
 import { ManualClock } from '../helpers/clock';
+import { unhandledErrors } from '../helpers/unhandled';
 
 /** The series of a scrape whose labels include `circuit_name="<name>"`. */
 async function seriesOf(registry: Registry, name: string): Promise<string[]> {
@@ -100,16 +101,7 @@ describe('prometheusMetrics: breakers that go', () => {
 });
 
 describe('prometheusMetrics: nothing thrown into RxJS', () => {
-  let unhandled: unknown[];
-  let previous: typeof rxjsConfig.onUnhandledError;
-  beforeEach(() => {
-    unhandled = [];
-    previous = rxjsConfig.onUnhandledError;
-    rxjsConfig.onUnhandledError = (error) => unhandled.push(error);
-  });
-  afterEach(() => {
-    rxjsConfig.onUnhandledError = previous;
-  });
+  const unhandled = unhandledErrors();
 
   test('an infinite duration is skipped and reported once; the calls still count', async () => {
     const clock = new ManualClock();

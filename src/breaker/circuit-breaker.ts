@@ -190,7 +190,12 @@ export class CircuitBreaker {
     return (this.transitionStream ??= this.transitionSubject.asObservable());
   }
 
-  /** One event per call outcome (built only while someone subscribes). */
+  /**
+   * One event per call outcome (built only while someone subscribes). Asking for it makes the
+   * breaker time every call that starts from then on, so that `success` and `failure` carry a
+   * duration; a call already under way then reports neither (docs/guide.md, "When calls are
+   * timed").
+   */
   get events$(): Observable<BreakerEvent> {
     this.eventSubject ??= this.disposedSubject(new Subject<BreakerEvent>());
     return (this.eventStream ??= this.eventSubject.asObservable());

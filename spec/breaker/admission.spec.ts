@@ -4,10 +4,12 @@
 import {
   CallNotPermittedError,
   CircuitBreaker,
+  memoryStore,
   permits,
   retries,
   trippers,
   type BreakerEvent,
+  type StateStore,
 } from '../../src';
 import { ManualClock, sequence } from '../helpers/clock';
 import { fail, startCall, succeed } from '../helpers/calls';
@@ -215,6 +217,40 @@ describe('admission (SPEC 2.1)', () => {
     expect(b.state).toBe('half_open');
   });
 
+  test('the store is asked for a trial slot, and to give one back, only for trials', () => {
+    const asked: string[] = [];
+    const store: StateStore = {
+      connect(client) {
+        const session = memoryStore().connect(client);
+        return {
+          ...session,
+          acquireTrial(generation) {
+            asked.push(`acquire ${generation}`);
+            return session.acquireTrial(generation);
+          },
+          releaseTrial(generation) {
+            asked.push(`release ${generation}`);
+            session.releaseTrial(generation);
+          },
+        };
+      },
+    };
+    const clock = new ManualClock();
+    const b = breakerWith(clock, { store, tripper: trippers.failureStreak(2) });
+    const late = startCall(b); // admitted in closed, cancelled once half-open
+    succeed(b);
+    fail(b);
+    startCall(b).subscription.unsubscribe();
+    expect(asked).toEqual([]); // a shared store would pay a round trip for each
+    fail(b); // -> open
+    clock.advance(1_000);
+    const trial = startCall(b); // -> half_open, the trial
+    late.subscription.unsubscribe();
+    trial.source.complete();
+    expect(b.state).toBe('closed');
+    expect(asked).toEqual(['acquire 2', 'release 2']);
+  });
+
   test('a refusal is counted in notPermittedCount and emitted as rejected, never recorded', () => {
     const clock = new ManualClock();
     const b = breakerWith(clock);
@@ -231,5 +267,46 @@ describe('admission (SPEC 2.1)', () => {
       at: 0,
       error: expect.any(CallNotPermittedError),
     });
+  });
+
+  test('a refusal in forced_open is emitted at the time of the call', () => {
+    const clock = new ManualClock(2_500);
+    const b = breakerWith(clock);
+    const events: BreakerEvent[] = [];
+    b.events$.subscribe((e) => events.push(e));
+    b.forceOpen();
+    clock.advance(500);
+    startCall(b);
+    expect(events).toEqual([
+      { type: 'rejected', name: 'api', at: 3_000, error: expect.any(CallNotPermittedError) },
+    ]);
+  });
+
+  test('a refusal leaves Error.stackTraceLimit as it found it', () => {
+    const b = breakerWith(new ManualClock());
+    b.forceOpen();
+    const limit = Error.stackTraceLimit;
+    startCall(b);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  test('an admission gives up after four transitions when listeners keep moving the breaker', () => {
+    // A clock that moves 1 ms at each reading, and a listener that reopens for 1 ms at every
+    // probe: each time the admission looks, the wait is over again.
+    class TickingClock extends ManualClock {
+      override now(): number {
+        return this.time++;
+      }
+    }
+    const b: CircuitBreaker = breakerWith(new TickingClock(), {
+      retry: retries.cooldown(1),
+      listeners: [(t) => (t.to === 'half_open' ? b.openFor(1) : undefined)],
+    });
+    fail(b);
+    const moves: string[] = [];
+    b.transitions$.subscribe((t) => moves.push(`${t.from}->${t.to}`));
+    expect(startCall(b).seen.error).toBeInstanceOf(CallNotPermittedError);
+    expect(moves).toEqual(Array(4).fill(['open->half_open', 'half_open->open']).flat());
+    expect(b.info().notPermittedCount).toBe(1);
   });
 });

@@ -2,18 +2,21 @@
  * SPEC section 6: save and restore, timed open, cancellation on the promise path, automatic
  * half-open with dispose(), half-open decided by a sample, retryAfter in whole ms, origins.
  */
+import { getEventListeners } from 'node:events';
 import { TestScheduler } from 'rxjs/testing';
 import {
   BreakerRegistry,
   CallNotPermittedError,
   CircuitBreaker,
   STATES,
+  memoryStore,
   permits,
   retries,
   trippers,
   type BreakerEvent,
   type SavedState,
   type State,
+  type StateStore,
   type Transition,
 } from '../../src';
 import { fail, startCall, succeed } from '../helpers/calls';
@@ -164,7 +167,7 @@ describe('save and restore (SPEC 6.1)', () => {
     [
       'an unknown state',
       { ...base(), state: 'ajar' },
-      'config.initialState.state: expected one of',
+      'config.initialState.state: expected one of closed, open, half_open, metrics_only, disabled, forced_open, got "ajar"',
     ],
     ['a negative changedAt', { ...base(), changedAt: -1 }, 'config.initialState.changedAt'],
     ['a NaN changedAt', { ...base(), changedAt: NaN }, 'config.initialState.changedAt'],
@@ -176,6 +179,12 @@ describe('save and restore (SPEC 6.1)', () => {
     ['an unknown field', { ...base(), window: [] }, 'unknown option "window"'],
   ])('an initialState with %s is a TypeError or RangeError naming the field', (_n, value, msg) => {
     expect(() => opener(new ManualClock(), { initialState: value })).toThrow(msg);
+  });
+
+  test('a saved wait counts only in open: any other state is restored without one', () => {
+    const saved: SavedState = { ...base(), state: 'closed', retryWait: 5_000 };
+    const b = opener(new ManualClock(), { initialState: saved });
+    expect(b.toJSON()).toEqual({ ...saved, retryWait: 0 });
   });
 
   test('the registry takes initialState per name through configs', () => {
@@ -323,6 +332,88 @@ describe('execute(fn, signal) (SPEC 6.3)', () => {
       'CircuitBreaker.execute(fn, signal): expected an AbortSignal, got an object',
     );
   });
+
+  test('a signal must have aborted, addEventListener and removeEventListener', async () => {
+    const b = opener(new ManualClock());
+    const on = () => undefined;
+    for (const signal of [
+      null,
+      42,
+      { aborted: 'no', addEventListener: on, removeEventListener: on },
+      { aborted: false, removeEventListener: on },
+      { aborted: false, addEventListener: on },
+      Object.assign(() => undefined, {
+        aborted: false,
+        addEventListener: on,
+        removeEventListener: on,
+      }),
+    ]) {
+      await expect(b.execute(() => 1, signal as never)).rejects.toThrow(
+        /^CircuitBreaker\.execute\(fn, signal\): expected an AbortSignal, got /,
+      );
+    }
+    expect(b.info().metrics.totalCount).toBe(0);
+  });
+
+  test("leaves no listener on the caller's signal once the call settles or is aborted", async () => {
+    const b = opener(new ManualClock(), { tripper: trippers.failureStreak(5) });
+    const controller = new AbortController();
+    await b.execute(() => 1, controller.signal);
+    await expect(
+      b.execute(() => Promise.reject(new Error('x')), controller.signal),
+    ).rejects.toThrow();
+    await expect(
+      b.execute(() => {
+        throw new Error('sync');
+      }, controller.signal),
+    ).rejects.toThrow('sync');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const aborted = new AbortController();
+    const pending = b.execute(() => new Promise(() => undefined), aborted.signal);
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(1);
+    aborted.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('with a signal that keeps its listeners, an abort after the outcome cancels nothing', async () => {
+    // An AbortSignal look-alike (as some polyfills are) whose removeEventListener does nothing.
+    const listeners: (() => void)[] = [];
+    const signal = {
+      aborted: false,
+      reason: new Error('late abort'),
+      addEventListener: (_type: string, listener: () => void) => void listeners.push(listener),
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal;
+    const b = opener(new ManualClock());
+    const events: BreakerEvent['type'][] = [];
+    b.events$.subscribe((e) => events.push(e.type));
+    await expect(b.execute(() => 'ok', signal)).resolves.toBe('ok');
+    for (const listener of listeners) listener();
+    expect(events).toEqual(['success']);
+  });
+
+  test('in disabled, fn runs untouched: nothing is timed, recorded, freed or emitted', async () => {
+    const clock = new FaultyClock();
+    const b = opener(clock);
+    const events: BreakerEvent[] = [];
+    b.events$.subscribe((e) => events.push(e));
+    b.disable();
+    const reads = clock.reads;
+    await expect(b.execute(() => 'ok')).resolves.toBe('ok');
+    await expect(b.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(
+      b.execute(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    const controller = new AbortController();
+    const pending = b.execute(() => new Promise(() => undefined), controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(events).toEqual([]);
+    expect(clock.reads).toBe(reads);
+  });
 });
 
 describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
@@ -422,13 +513,17 @@ describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
   test("a scheduler whose schedule() or a timer's unsubscribe() throws is reported; the move stays lazy", () => {
     const clock = new ManualClock();
     const faults: string[] = [];
+    const timers: (() => void)[] = [];
     const broken = {
       now: () => clock.now(),
-      schedule: () => ({
-        unsubscribe: () => {
-          throw new Error('cancel failed');
-        },
-      }),
+      schedule: (work: () => void) => {
+        timers.push(work);
+        return {
+          unsubscribe: () => {
+            throw new Error('cancel failed');
+          },
+        };
+      },
     };
     const b = opener(clock, {
       autoHalfOpen: true,
@@ -438,6 +533,10 @@ describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
     fail(b);
     b.reset(); // cancelling the pending move throws
     expect(faults).toEqual(['scheduler']);
+    // The timer that could not be cancelled fires for an opening that is over: it does nothing.
+    clock.advance(1_000);
+    timers.shift()!();
+    expect(b.state).toBe('closed');
     const refusing = opener(clock, {
       autoHalfOpen: true,
       scheduler: {
@@ -486,6 +585,32 @@ describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
       b.state$.subscribe({ complete: () => (completed = true) });
       expect(completed).toBe(true);
     });
+  });
+});
+
+describe('dispose() twice, and before anything was watched', () => {
+  test('the store is closed once; a breaker never watched disposes quietly', () => {
+    let closed = 0;
+    const store: StateStore = {
+      connect(client) {
+        const session = memoryStore().connect(client);
+        return { ...session, close: () => void closed++ };
+      },
+    };
+    const b = new CircuitBreaker({ store });
+    b.dispose();
+    b.dispose();
+    expect(closed).toBe(1);
+  });
+
+  test('streams first asked for after dispose() are complete at once', () => {
+    const b = new CircuitBreaker();
+    b.dispose();
+    const seen: string[] = [];
+    b.state$.subscribe({ next: (s) => seen.push(s), complete: () => seen.push('state$ done') });
+    b.transitions$.subscribe({ complete: () => seen.push('transitions$ done') });
+    b.events$.subscribe({ complete: () => seen.push('events$ done') });
+    expect(seen).toEqual(['state$ done', 'transitions$ done', 'events$ done']);
   });
 });
 

@@ -103,14 +103,52 @@ describe('user code that throws (SPEC 2.8)', () => {
     expect(faults.map((f) => f.context.source)).toEqual(['tripper']);
   });
 
-  test('a throwing or nonsensical retry falls back to a 60 s wait: the breaker cannot stick open', () => {
-    for (const wait of [
+  test('a tripper that throws in half_open decides nothing: a successful trial does not close', () => {
+    const { faults, onError } = collecting();
+    const clock = new ManualClock();
+    let broken = false;
+    const b = new CircuitBreaker({
+      onError,
+      scheduler: clock,
+      permit: permits.all(),
+      retry: retries.cooldown(1_000),
+      tripper: {
+        trips: ({ consecutiveFailures }) => {
+          if (broken) throw new Error('tripper');
+          return consecutiveFailures > 0;
+        },
+      },
+    });
+    fail(b);
+    clock.advance(1_000);
+    broken = true;
+    expect(succeed(b).seen.completed).toBe(true);
+    expect(b.state).toBe('half_open');
+    expect(faults.map((f) => f.context.source)).toEqual(['tripper']);
+  });
+
+  test.each<[string, () => number, Error]>([
+    [
+      'throws',
       () => {
         throw new Error('retry');
       },
+      new Error('retry'),
+    ],
+    [
+      'returns NaN',
       () => Number.NaN,
-      () => -5,
-    ]) {
+      new TypeError('retry.wait(): expected a number >= 0, got NaN'),
+    ],
+    ['returns -5', () => -5, new TypeError('retry.wait(): expected a number >= 0, got -5')],
+    [
+      'returns "5"',
+      () => '5' as never,
+      new TypeError('retry.wait(): expected a number >= 0, got "5"'),
+    ],
+  ])(
+    'a retry that %s falls back to a 60 s wait: the breaker cannot stick open',
+    (_n, wait, fault) => {
       const { faults, onError } = collecting();
       const clock = new ManualClock();
       const b = new CircuitBreaker({
@@ -125,9 +163,10 @@ describe('user code that throws (SPEC 2.8)', () => {
       clock.advance(60_000);
       succeed(b);
       expect(b.state).toBe('closed');
-      expect(faults.map((f) => f.context.source)).toEqual(['retry']);
-    }
-  });
+      expect(faults).toEqual([{ error: fault, context: { breaker: 'default', source: 'retry' } }]);
+      expect(faults[0]!.error).toBeInstanceOf(fault.constructor);
+    },
+  );
 
   test('a throwing permit admits the call, so probing goes on', () => {
     const { faults, onError } = collecting();
@@ -170,6 +209,28 @@ describe('user code that throws (SPEC 2.8)', () => {
     expect(c.seen.completed).toBe(true);
     expect(b.state).toBe('closed');
     expect(faults.map((f) => f.context.source)).toEqual(['window', 'window']);
+  });
+
+  test('a window that cannot be read is not judged: the tripper is not asked', () => {
+    const { faults, onError } = collecting();
+    const trips = jest.fn(() => true);
+    const b = new CircuitBreaker({
+      onError,
+      tripper: { trips },
+      window: {
+        create: () => ({
+          record: () => undefined,
+          read: () => {
+            throw new Error('read');
+          },
+          clear: () => undefined,
+        }),
+      },
+    });
+    fail(b);
+    expect(trips).not.toHaveBeenCalled();
+    expect(b.state).toBe('closed');
+    expect(faults.map((f) => f.context.source)).toEqual(['window']);
   });
 
   test('a window whose clear() throws is reported; the transition and a command to the same state still happen', () => {
@@ -232,10 +293,9 @@ describe('user code that throws (SPEC 2.8)', () => {
         ],
       });
       fail(plain);
-      expect(spy).toHaveBeenCalledWith(
-        "rxjs-fluxgate: the listener of circuit breaker 'quiet' threw",
-        new Error('boom'),
-      );
+      expect(spy.mock.calls).toEqual([
+        ["rxjs-fluxgate: the listener of circuit breaker 'quiet' threw", new Error('boom')],
+      ]);
       spy.mockClear();
       const loud = new CircuitBreaker({
         tripper: trippers.failureStreak(1),
@@ -253,6 +313,51 @@ describe('user code that throws (SPEC 2.8)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  test('an onError that returns normally is all: nothing goes to console.error', () => {
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const faults: unknown[] = [];
+      const b = new CircuitBreaker({
+        tripper: trippers.failureStreak(1),
+        onError: (error) => void faults.push(error),
+        listeners: [
+          () => {
+            throw new Error('listener');
+          },
+        ],
+      });
+      fail(b);
+      expect(faults).toEqual([new Error('listener')]);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('only a thenable a listener returns is watched: other values are no fault', async () => {
+    const { faults, onError } = collecting();
+    const plain = [null, undefined, 0, 'text', {}, { then: 'not a function' }, () => undefined];
+    // A function with a then method is a thenable too.
+    const functionThenable = Object.assign(() => undefined, {
+      then: (_onFulfilled: unknown, onRejected: (error: unknown) => void) =>
+        onRejected(new Error('function thenable')),
+    });
+    const b = new CircuitBreaker({
+      tripper: trippers.failureStreak(1),
+      onError,
+      // Typed code cannot return these; plain JavaScript can.
+      listeners: [...plain, functionThenable].map((value) => (() => value) as unknown as Listener),
+    });
+    fail(b);
+    await Promise.resolve();
+    expect(faults).toEqual([
+      {
+        error: new Error('function thenable'),
+        context: { breaker: 'default', source: 'listener' },
+      },
+    ]);
   });
 
   test('an isResult predicate that throws counts the value as a result and is reported', () => {

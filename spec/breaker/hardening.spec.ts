@@ -62,6 +62,8 @@ describe('re-entrant commands', () => {
 
   test('a tripper that calls forceOpen(): the call gets its own error and the command stands', () => {
     const faults: unknown[] = [];
+    // The retry policy is not asked for a wait: the opening it would be for was dropped.
+    const wait = jest.fn(() => 1_000);
     const b: CircuitBreaker = new CircuitBreaker({
       tripper: {
         trips: () => {
@@ -69,6 +71,7 @@ describe('re-entrant commands', () => {
           return true;
         },
       },
+      retry: { wait },
       onError: (e) => void faults.push(e),
       scheduler: new ManualClock(),
     });
@@ -80,6 +83,7 @@ describe('re-entrant commands', () => {
     expect(faults).toEqual([]);
     expect(b.state).toBe('forced_open');
     expect(transitions.map((t) => [t.from, t.to])).toEqual([['closed', 'forced_open']]);
+    expect(wait).not.toHaveBeenCalled();
   });
 
   test('a listener that resets the breaker on open: transitions still read as a chain', () => {
@@ -170,6 +174,34 @@ describe('the clock is user input too', () => {
     expect(trial.seen.completed).toBe(true);
     expect(b.state).toBe('closed');
     expect(faults).toEqual(['scheduler']);
+  });
+
+  test('what the clock threw reaches onError as it is, once until the clock recovers', () => {
+    const clock = new FaultyClock();
+    const faults: unknown[] = [];
+    const b = new CircuitBreaker({ scheduler: clock, onError: (e) => void faults.push(e) });
+    clock.mode = 'throw';
+    b.info();
+    b.info();
+    clock.mode = 'ok';
+    b.info();
+    clock.mode = 'nan';
+    b.info();
+    expect(faults).toHaveLength(2);
+    expect(faults[0]).toEqual(new Error('clock broke'));
+    expect(faults[1]).toBeInstanceOf(TypeError);
+    expect((faults[1] as Error).message).toBe('scheduler.now(): expected a finite number, got NaN');
+  });
+
+  test('a clock that fails at its very first reading, in the constructor, is reported too', () => {
+    const clock = new FaultyClock(1_000);
+    clock.faults.push('throw');
+    const sources: string[] = [];
+    new CircuitBreaker({
+      scheduler: clock,
+      onError: (_e, { source }) => void sources.push(source),
+    });
+    expect(sources).toEqual(['scheduler']);
   });
 
   test('now() that throws while a success is recorded loses neither the complete nor the slot', () => {

@@ -1,7 +1,7 @@
 /**
  * SPEC 2.2 (one outcome per call), 2.3 (recording) and 2.4 (stale outcomes).
  */
-import { Observable, firstValueFrom, of, take, throwError } from 'rxjs';
+import { Observable, Subject, firstValueFrom, of, take, throwError } from 'rxjs';
 import {
   CircuitBreaker,
   circuitBreaker,
@@ -11,6 +11,7 @@ import {
   trippers,
   windows,
   type BreakerEvent,
+  type Window,
 } from '../../src';
 import { ManualClock } from '../helpers/clock';
 import { fail, startCall } from '../helpers/calls';
@@ -62,6 +63,18 @@ describe('one outcome per call (SPEC 2.2)', () => {
     expect(c.seen.error).toEqual(new Error('socket closed'));
     expect(events).toEqual([{ type: 'success', name: 'svc', at: 1040, duration: 40 }]);
     expect(breaker.info().metrics).toMatchObject({ totalCount: 1, failureCount: 0 });
+  });
+
+  test('protect(source) judges as the operator does by default: an error after values is a failure', () => {
+    const { breaker, events } = setup();
+    const source = new Subject<number>();
+    const seen: unknown[] = [];
+    breaker.protect(source).subscribe({ next: (v) => seen.push(v), error: (e) => seen.push(e) });
+    source.next(1);
+    source.error(new Error('mid-stream'));
+    expect(seen).toEqual([1, new Error('mid-stream')]);
+    expect(events.map((e) => e.type)).toEqual(['failure']);
+    expect(breaker.info().metrics).toMatchObject({ totalCount: 1, failureCount: 1 });
   });
 
   test('a tracked error is a failure with its duration; an untracked one is ignored', () => {
@@ -193,6 +206,72 @@ describe('recording (SPEC 2.3)', () => {
   });
 });
 
+describe('what a custom window is given', () => {
+  test("a window is given the tripper's slow thresholds in ascending order, each once", () => {
+    const given: (readonly number[])[] = [];
+    const window: Window = {
+      create: (thresholds) => {
+        given.push(thresholds);
+        return windows.count(10).create(thresholds);
+      },
+    };
+    const breaker = new CircuitBreaker({
+      window,
+      tripper: { trips: () => false, slowThresholds: [1_000, 200, 50, 1_000, 5_000, 200] },
+    });
+    expect(given).toEqual([[50, 200, 1_000, 5_000]]);
+    expect(breaker.info().metrics.slowCounts).toEqual({ 50: 0, 200: 0, 1_000: 0, 5_000: 0 });
+  });
+
+  test('a window that reads no time is given the last time read and a duration of 0, never undefined or NaN', () => {
+    const recorded: [number, boolean, number][] = [];
+    const window: Window = {
+      usesTime: false,
+      create: () => ({
+        record: (now, failure, duration) => void recorded.push([now, failure, duration]),
+        read: () => ({ totalCount: 0, failureCount: 0, totalDuration: 0, slowCounts: [] }),
+        clear: () => undefined,
+      }),
+    };
+    const clock = new ManualClock(5_000);
+    const breaker = new CircuitBreaker({
+      scheduler: clock,
+      window,
+      tripper: { trips: () => false, usesDurations: false },
+    });
+    clock.advance(100); // not read: nothing needs a call's time
+    startCall(breaker).source.complete();
+    fail(breaker);
+    expect(recorded).toEqual([
+      [5_000, false, 0],
+      [5_000, true, 0],
+    ]);
+  });
+  test('a failure is recorded at the time it ended, even if the tracker reads a later time', () => {
+    const recorded: number[] = [];
+    const clock = new ManualClock(1_000);
+    const breaker: CircuitBreaker = new CircuitBreaker({
+      scheduler: clock,
+      window: {
+        create: () => ({
+          record: (now) => void recorded.push(now),
+          read: () => ({ totalCount: 0, failureCount: 0, totalDuration: 0, slowCounts: [] }),
+          clear: () => undefined,
+        }),
+      },
+      tracker: {
+        tracks: () => {
+          clock.advance(500);
+          breaker.info(); // reads the clock
+          return true;
+        },
+      },
+    });
+    fail(breaker);
+    expect(recorded).toEqual([1_000]);
+  });
+});
+
 describe('stale outcomes (SPEC 2.4)', () => {
   test('an outcome of a call admitted before a transition is delivered but not recorded', () => {
     const { breaker, events } = setup({ tripper: trippers.failureStreak(2) });
@@ -253,6 +332,27 @@ describe('stale outcomes (SPEC 2.4)', () => {
       name: 'CallNotPermittedError',
       state: 'half_open',
     });
+  });
+
+  test('a late success cannot close a half-open breaker', () => {
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({
+      scheduler: clock,
+      // Trips on any failure; a half-open breaker's window starts empty, so a success judged
+      // there would close it.
+      tripper: trippers.minRequests(1).and(trippers.failureRate(0.5)),
+      retry: retries.cooldown(10),
+      permit: permits.all(),
+    });
+    const slow = startCall(breaker); // admitted while closed
+    fail(breaker); // -> open
+    clock.advance(10);
+    const trial = startCall(breaker); // -> half_open, in flight
+    expect(breaker.state).toBe('half_open');
+    slow.source.complete();
+    expect(breaker.state).toBe('half_open');
+    trial.source.complete();
+    expect(breaker.state).toBe('closed');
   });
 
   test('time windows drop what is older than their duration, with no new call (SPEC components)', () => {

@@ -6,10 +6,12 @@ import {
   permits,
   retries,
   trippers,
+  windows,
   type State,
   type TripContext,
   type Transition,
 } from '../../src';
+import { adoptingStore } from '../helpers/adopting-store';
 import { ManualClock, sequence } from '../helpers/clock';
 import { fail, startCall, succeed } from '../helpers/calls';
 
@@ -181,6 +183,28 @@ describe('transitions (SPEC 2.6)', () => {
     ]);
   });
 
+  test('a transition adopted from a shared store clears the window, the streak and the refusals', () => {
+    const { store, adopt } = adoptingStore();
+    const { breaker, transitions } = setup({ store, tripper: trippers.failureStreak(3) });
+    fail(breaker);
+    fail(breaker);
+    expect(breaker.info()).toMatchObject({ consecutiveFailures: 2, metrics: { totalCount: 2 } });
+    adopt('b', 'open');
+    startCall(breaker);
+    expect(breaker.info()).toMatchObject({ state: 'open', notPermittedCount: 1 });
+    adopt('b', 'closed');
+    expect(breaker.info()).toMatchObject({
+      state: 'closed',
+      consecutiveFailures: 0,
+      notPermittedCount: 0,
+      metrics: { totalCount: 0 },
+    });
+    expect(transitions.map((t) => [t.to, t.origin])).toEqual([
+      ['open', 'remote'],
+      ['closed', 'remote'],
+    ]);
+  });
+
   test('state$ replays the current state to a late subscriber and never repeats a state', () => {
     const { breaker, states } = setup({ tripper: trippers.failureStreak(1) });
     fail(breaker);
@@ -260,11 +284,28 @@ describe('re-entrancy', () => {
   });
 
   test('an outcome no longer decides anything once an events$ subscriber has moved the breaker', () => {
-    const { breaker, transitions } = setup({ tripper: trippers.failureStreak(1) });
+    const trips = jest.fn(() => true);
+    const { breaker, transitions } = setup({ tripper: { trips } });
     breaker.events$.subscribe((e) => (e.type === 'failure' ? breaker.metricsOnly() : undefined));
     fail(breaker);
     expect(breaker.state).toBe('metrics_only');
     expect(transitions.map((t) => t.to)).toEqual(['metrics_only']);
+    expect(trips).not.toHaveBeenCalled();
+  });
+
+  test('the verdict is taken at the time of the outcome, even if an events$ subscriber reads a later one', () => {
+    const { clock, breaker } = setup({
+      window: windows.time(1_000),
+      tripper: trippers.minRequests(1).and(trippers.failureRate(0.5)),
+    });
+    breaker.events$.subscribe((e) => {
+      if (e.type !== 'failure') return;
+      clock.advance(5_000);
+      startCall(breaker); // a timed call: reads the later time
+    });
+    fail(breaker);
+    expect(breaker.state).toBe('open');
+    expect(breaker.info().changedAt).toBe(0);
   });
 
   test('a call started from a listener is notified before its own transitions, which queue behind the current one', () => {

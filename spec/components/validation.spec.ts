@@ -299,12 +299,12 @@ const cases: Case[] = [
     TypeError,
     'CircuitBreaker config.random: expected a function, got 0.5',
   ],
-  [
-    'slowThresholds',
-    () => new CircuitBreaker({ tripper: { trips: () => false, slowThresholds: [0] } }),
+  ...[[0], [-1], [Number.NaN], ['5'], [100, null], '100'].map((slowThresholds): Case => [
+    `slowThresholds ${String(slowThresholds)}`,
+    () => new CircuitBreaker({ tripper: { trips: () => false, slowThresholds } as never }),
     TypeError,
     'CircuitBreaker config.tripper.slowThresholds: expected an array of numbers > 0',
-  ],
+  ]),
   [
     'random(1.1)',
     () => permits.random(1.1),
@@ -376,6 +376,30 @@ const cases: Case[] = [
     () => new CircuitBreaker({ tripper: (() => true) as never }),
     TypeError,
     'CircuitBreaker config.tripper: expected a Tripper (an object with trips()), got function tripper',
+  ],
+  [
+    'config.tracker',
+    () => new CircuitBreaker({ tracker: { track: () => true } as never }),
+    TypeError,
+    'CircuitBreaker config.tracker: expected a Tracker (an object with tracks()), got an object',
+  ],
+  [
+    'config.retry',
+    () => new CircuitBreaker({ retry: 'cooldown' as never }),
+    TypeError,
+    'CircuitBreaker config.retry: expected a Retry (an object with wait()), got "cooldown"',
+  ],
+  [
+    'config.permit',
+    () => new CircuitBreaker({ permit: { allows: () => true } as never }),
+    TypeError,
+    'CircuitBreaker config.permit: expected a Permit (an object with admits()), got an object',
+  ],
+  [
+    'config.store',
+    () => new CircuitBreaker({ store: { read: () => undefined } as never }),
+    TypeError,
+    'CircuitBreaker config.store: expected a StateStore (an object with connect()), got an object',
   ],
   [
     'config.listeners',

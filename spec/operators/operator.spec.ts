@@ -23,6 +23,7 @@ import {
   CallNotPermittedError,
   CircuitBreaker,
   circuitBreaker,
+  isCircuitBreaker,
   permits,
   retries,
   trippers,
@@ -168,6 +169,27 @@ describe('circuitBreaker operator', () => {
     expect(operator.breaker).toBe(foreign);
     of(1).pipe(operator).subscribe();
     expect(foreign.info().metrics.totalCount).toBe(1);
+  });
+
+  test('isCircuitBreaker recognises a breaker of either copy, and nothing else', () => {
+    let Other!: typeof CircuitBreaker;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Other = (require('../../src') as { CircuitBreaker: typeof CircuitBreaker }).CircuitBreaker;
+    });
+    expect(isCircuitBreaker(new CircuitBreaker())).toBe(true);
+    expect(isCircuitBreaker(new Other())).toBe(true);
+    const lookalikes: unknown[] = [
+      null,
+      undefined,
+      0,
+      'breaker',
+      {},
+      { name: 'config', maxHalfOpenCalls: 1 },
+      { _acquire: 'not a method' },
+      Object.assign(() => undefined, { _acquire: () => 0 }),
+    ];
+    for (const value of lookalikes) expect(isCircuitBreaker(value)).toBe(false);
   });
 
   test('protect(source) is from(source).pipe(circuitBreaker(this))', async () => {

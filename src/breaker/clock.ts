@@ -48,15 +48,16 @@ export class Clock {
     } catch (error) {
       return this.fault(error);
     }
-    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+    if (!Number.isFinite(raw)) {
       return this.fault(
         new TypeError(`scheduler.now(): expected a finite number, got ${describe(raw)}`),
       );
     }
+    const time = raw as number; // Number.isFinite holds for finite numbers only
     this.faulty = false;
-    if (raw < this.raw) this.offset += this.raw - raw;
-    this.raw = raw;
-    return (this.last = raw + this.offset);
+    if (time < this.raw) this.offset += this.raw - time;
+    this.raw = time;
+    return (this.last = time + this.offset);
   }
 
   private fault(error: unknown): number {

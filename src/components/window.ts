@@ -38,7 +38,7 @@ export interface WindowStore {
 export interface Window {
   /**
    * Creates the empty store for one breaker. A success is slow for threshold `t` when its duration
-   * is `>= t`; failures are never slow.
+   * is `>= t`; failures are never slow. The thresholds come in ascending order, each once.
    */
   create(slowThresholds: readonly number[]): WindowStore;
   /**

@@ -285,9 +285,14 @@ describe('admission (SPEC 2.1)', () => {
   test('a refusal leaves Error.stackTraceLimit as it found it', () => {
     const b = breakerWith(new ManualClock());
     b.forceOpen();
-    const limit = Error.stackTraceLimit;
-    startCall(b);
-    expect(Error.stackTraceLimit).toBe(limit);
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+    try {
+      startCall(b);
+      expect(Error.stackTraceLimit).toBe(17);
+    } finally {
+      Error.stackTraceLimit = saved;
+    }
   });
 
   test('an admission gives up after four transitions when listeners keep moving the breaker', () => {

@@ -13,8 +13,7 @@
  */
 'use strict';
 
-const { spawn, fork, execFileSync } = require('node:child_process');
-const net = require('node:net');
+const { fork } = require('node:child_process');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { of } = require('rxjs');
@@ -24,66 +23,19 @@ const fluxgate = require(path.join(ROOT, 'dist/index.js'));
 const { redisStore } = require(path.join(ROOT, 'dist/redis.js'));
 const { CircuitBreaker, circuitBreaker, retries, trippers } = fluxgate;
 const { createClient } = require('redis');
+const { redisServerPath, startRedis } = require('../demo/redis-server');
 
 const CALLS = 20_000;
 const ROUNDS = 21;
 const noop = () => {};
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function redisServerPath() {
-  if (process.env.REDIS_SERVER) return process.env.REDIS_SERVER;
-  try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-async function startRedis() {
+async function startServer() {
   const bin = redisServerPath();
   if (!bin) {
     console.error('redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)');
     process.exit(1);
   }
-  const port = await freePort();
-  const child = spawn(
-    bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const c = createClient({ url, socket: { reconnectStrategy: false } });
-      c.on('error', noop);
-      await c.connect();
-      await c.ping();
-      c.destroy();
-      break;
-    } catch {
-      if (Date.now() > until) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
-  return { url, stop };
+  return startRedis(bin);
 }
 
 async function connect(url) {
@@ -247,7 +199,7 @@ async function commandsPerCalls(url) {
 
 async function main() {
   if (process.argv[2] === 'follower') return follow(process.argv[3]);
-  const redis = await startRedis();
+  const redis = await startServer();
   try {
     const cost = await callCost(redis.url);
     console.log('call cost (ns/call, median of %d rounds of %d calls)', ROUNDS, CALLS);

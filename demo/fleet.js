@@ -11,10 +11,10 @@
  */
 'use strict';
 
-const { spawn, fork, execFileSync } = require('node:child_process');
-const net = require('node:net');
+const { fork } = require('node:child_process');
 const path = require('node:path');
 const { startFlakyServer } = require('./flaky-server');
+const { redisServerPath, startRedis } = require('./redis-server');
 
 const RUN_MS = 16_000;
 const OUTAGE_FROM_MS = 3000;
@@ -24,62 +24,6 @@ const WORKERS = [
   { id: 2, kind: 'ioredis', every: 200 },
   { id: 3, kind: 'node-redis', every: 200 },
 ];
-
-function redisServer() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function ping(port) {
-  return new Promise((resolve) => {
-    const socket = net.createConnection({ host: '127.0.0.1', port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => done(d.toString().startsWith('+PONG')));
-    socket.on('error', () => done(false));
-  });
-}
-
-async function startRedis(bin) {
-  const port = await freePort();
-  const child = spawn(
-    bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const until = Date.now() + 10_000;
-  while (!(await ping(port))) {
-    if (Date.now() > until || child.exitCode !== null)
-      throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
-  return { url: `redis://127.0.0.1:${port}`, stop };
-}
 
 function startWorker(config) {
   const child = fork(path.join(__dirname, 'fleet', 'worker.js'), [], {
@@ -101,7 +45,7 @@ function startWorker(config) {
 }
 
 async function main() {
-  const bin = redisServer();
+  const bin = redisServerPath();
   if (!bin) {
     console.log('This demo needs redis-server on the PATH. On Debian or Ubuntu:');
     console.log('  sudo apt-get install redis-server');

@@ -587,10 +587,8 @@ describe('autoHalfOpen and dispose() (SPEC 6.4)', () => {
       expect(completed).toBe(true);
     });
   });
-});
 
-describe('dispose() twice, and before anything was watched', () => {
-  test('the store is closed once; a breaker never watched disposes quietly', () => {
+  test('dispose() twice closes the store once; a breaker never watched disposes quietly', () => {
     let closed = 0;
     const store: StateStore = {
       connect(client) {

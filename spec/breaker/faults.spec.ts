@@ -315,7 +315,7 @@ describe('user code that throws (SPEC 2.8)', () => {
     }
   });
 
-  test('an onError that returns normally is all: nothing goes to console.error', () => {
+  test('an onError that returns is the only report: nothing goes to console.error', () => {
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const faults: unknown[] = [];

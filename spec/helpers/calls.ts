@@ -50,3 +50,17 @@ export function fail(breaker: CircuitBreaker, error: unknown = new Error('boom')
   c.source.error(error);
   return c;
 }
+
+/** One call through `breaker.protect()` that lasts `ms` of `clock`'s time, then completes or errors. */
+export function callLasting(
+  breaker: CircuitBreaker,
+  clock: { advance(ms: number): void },
+  ms: number,
+  error?: unknown,
+): void {
+  const source = new Subject<number>();
+  breaker.protect(source).subscribe({ error: () => undefined });
+  clock.advance(ms);
+  if (error === undefined) source.complete();
+  else source.error(error);
+}

@@ -2,63 +2,15 @@
  * rxjs-fluxgate/opentelemetry against the real @opentelemetry/sdk-metrics: breakers that go,
  * invalid durations, remote transitions, and the work one call costs.
  */
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  type CollectionResult,
-  type DataPoint,
-  type Histogram,
-} from '@opentelemetry/sdk-metrics';
 import type { Attributes } from '@opentelemetry/api';
-import { Subject } from 'rxjs';
+import type { CollectionResult, Histogram } from '@opentelemetry/sdk-metrics';
 import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { openTelemetryMetrics } from '../../src/opentelemetry';
 import { adoptingStore } from '../helpers/adopting-store';
+import { callLasting } from '../helpers/calls';
 import { ManualClock } from '../helpers/clock';
 import { unhandledErrors } from '../helpers/unhandled';
-
-class OnDemandReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-function setup(temporality: 'cumulative' | 'delta' = 'cumulative') {
-  const reader = new OnDemandReader(
-    temporality === 'delta'
-      ? { aggregationTemporalitySelector: () => AggregationTemporality.DELTA }
-      : {},
-  );
-  const provider = new MeterProvider({ readers: [reader] });
-  return { reader, meter: provider.getMeter('test') };
-}
-
-const NAME = 'circuit_breaker.name';
-const OUTCOME = 'circuit_breaker.outcome';
-const STATE = 'circuit_breaker.state';
-const PREVIOUS = 'circuit_breaker.previous_state';
-
-function points<T = number>(result: CollectionResult, name: string): DataPoint<T>[] {
-  for (const scope of result.resourceMetrics.scopeMetrics) {
-    const found = scope.metrics.find((m) => m.descriptor.name === name);
-    if (found) return found.dataPoints as DataPoint<T>[];
-  }
-  return [];
-}
-
-function point<T = number>(
-  result: CollectionResult,
-  name: string,
-  attributes: Record<string, string>,
-): T | undefined {
-  return points<T>(result, name).find((d) =>
-    Object.entries(attributes).every(([k, v]) => d.attributes[k] === v),
-  )?.value;
-}
+import { NAME, OUTCOME, PREVIOUS, STATE, point, points, setup } from './helpers';
 
 /** The breaker names present in any instrument of a collection. */
 function namesIn(result: CollectionResult): Set<unknown> {
@@ -67,14 +19,6 @@ function namesIn(result: CollectionResult): Set<unknown> {
     for (const m of scope.metrics) for (const d of m.dataPoints) names.add(d.attributes[NAME]);
   }
   return names;
-}
-
-function call(breaker: CircuitBreaker, clock: ManualClock, ms: number, error?: unknown): void {
-  const source = new Subject<number>();
-  breaker.protect(source).subscribe({ error: () => undefined });
-  clock.advance(ms);
-  if (error === undefined) source.complete();
-  else source.error(error);
 }
 
 describe('openTelemetryMetrics: breakers that go', () => {
@@ -88,13 +32,13 @@ describe('openTelemetryMetrics: breakers that go', () => {
     openTelemetryMetrics(breakers, { meter });
     const a = breakers.get('a');
     const b = breakers.get('b');
-    call(a, clock, 10);
-    call(b, clock, 10, new Error('x')); // b counts a failure: never evicted
+    callLasting(a, clock, 10);
+    callLasting(b, clock, 10, new Error('x')); // b counts a failure: never evicted
     let r = await reader.collect();
     expect(namesIn(r)).toEqual(new Set(['a', 'b']));
 
     breakers.get('c'); // evicts a
-    call(a, clock, 10); // whoever still holds a: nothing recorded
+    callLasting(a, clock, 10); // whoever still holds a: nothing recorded
     a.forceOpen();
     r = await reader.collect();
     expect(namesIn(r)).toEqual(new Set(['b', 'c']));
@@ -113,7 +57,7 @@ describe('openTelemetryMetrics: breakers that go', () => {
     openTelemetryMetrics(breaker, { meter });
     openTelemetryMetrics(other, { meter });
     breaker.dispose();
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     const r = await reader.collect();
     expect(namesIn(r)).toEqual(new Set(['stays']));
   });
@@ -128,7 +72,7 @@ describe('openTelemetryMetrics: nothing thrown into RxJS', () => {
     const breaker = new CircuitBreaker({ name: 'odd', scheduler: clock, permit: permits.all() });
     const reported: unknown[] = [];
     openTelemetryMetrics(breaker, { meter, onError: (e) => reported.push(e) });
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     // The core never measures a non-finite duration (its clock is guarded); a breaker from a
     // broken copy could still report one, so it is made here through the call protocol (a start
     // of -Infinity: an infinite duration; a NaN start is a call the core did not time).
@@ -160,8 +104,8 @@ describe('openTelemetryMetrics: nothing thrown into RxJS', () => {
       });
       jest.spyOn(meter, 'createCounter').mockReturnValue(counter);
       openTelemetryMetrics(breaker, { meter });
-      call(breaker, clock, 10);
-      call(breaker, clock, 10);
+      callLasting(breaker, clock, 10);
+      callLasting(breaker, clock, 10);
       breaker.forceOpen();
       const r = await reader.collect();
       expect(unhandled).toEqual([]);
@@ -189,7 +133,7 @@ describe('openTelemetryMetrics: nothing thrown into RxJS', () => {
     });
     const breaker = new CircuitBreaker({ name: 'hot', scheduler: clock });
     openTelemetryMetrics(breaker, { meter });
-    for (let i = 0; i < 100; i++) call(breaker, clock, 10);
+    for (let i = 0; i < 100; i++) callLasting(breaker, clock, 10);
     expect(add).toHaveBeenCalledTimes(100);
     const sets = new Set(add.mock.calls.map(([, attributes]) => attributes));
     expect(sets.size).toBe(1);
@@ -215,9 +159,9 @@ describe('openTelemetryMetrics: remote transitions', () => {
     let r = await reader.collect();
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'shared', [STATE]: 'open' })).toBe(1);
     adopt('shared', 'closed');
-    call(breaker, clock, 10, new Error('here'));
+    callLasting(breaker, clock, 10, new Error('here'));
     breaker.reset();
-    call(breaker, clock, 10, new Error('again'));
+    callLasting(breaker, clock, 10, new Error('again'));
     r = await reader.collect();
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'shared', [STATE]: 'open' })).toBe(1);
     const transitions = points(r, 'circuit_breaker.transitions').map(

@@ -5,64 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
-import {
-  MeterProvider,
-  MetricReader,
-  type CollectionResult,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { Subject } from 'rxjs';
 import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { openTelemetryMetrics } from '../../src/opentelemetry';
 import { VERSION } from '../../src/opentelemetry/version';
+import { callLasting } from '../helpers/calls';
 import { ManualClock } from '../helpers/clock';
-
-/** A reader that only collects when asked. */
-class OnDemandReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-function setup() {
-  const reader = new OnDemandReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  return { reader, provider, meter: provider.getMeter('test') };
-}
-
-function metric(result: CollectionResult, name: string): MetricData | undefined {
-  for (const scope of result.resourceMetrics.scopeMetrics) {
-    const found = scope.metrics.find((m) => m.descriptor.name === name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** The value of the point of `name` whose attributes include `attributes`. */
-function point<T = number>(
-  result: CollectionResult,
-  name: string,
-  attributes: Record<string, string>,
-): T | undefined {
-  const m = metric(result, name);
-  const p = (m?.dataPoints as DataPoint<T>[] | undefined)?.find((d) =>
-    Object.entries(attributes).every(([k, v]) => d.attributes[k] === v),
-  );
-  return p?.value;
-}
-
-function call(breaker: CircuitBreaker, clock: ManualClock, ms: number, error?: unknown): void {
-  const source = new Subject<number>();
-  breaker.protect(source).subscribe({ error: () => undefined });
-  clock.advance(ms);
-  if (error === undefined) source.complete();
-  else source.error(error);
-}
+import { NAME, OUTCOME, PREVIOUS, STATE, metric, point, setup } from './helpers';
 
 function breakerOn(clock: ManualClock, name = 'payments'): CircuitBreaker {
   return new CircuitBreaker({
@@ -73,11 +23,6 @@ function breakerOn(clock: ManualClock, name = 'payments'): CircuitBreaker {
     tripper: trippers.failureStreak(2),
   });
 }
-
-const NAME = 'circuit_breaker.name';
-const OUTCOME = 'circuit_breaker.outcome';
-const STATE = 'circuit_breaker.state';
-const PREVIOUS = 'circuit_breaker.previous_state';
 
 describe('openTelemetryMetrics', () => {
   test('the VERSION constant is the version in package.json', () => {
@@ -99,12 +44,12 @@ describe('openTelemetryMetrics', () => {
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'payments', [STATE]: 'open' })).toBe(0);
     expect(metric(r, 'circuit_breaker.state')?.dataPoints).toHaveLength(6);
 
-    call(breaker, clock, 150);
-    call(breaker, clock, 20, new Error('a'));
-    call(breaker, clock, 30, new Error('b')); // trips
+    callLasting(breaker, clock, 150);
+    callLasting(breaker, clock, 20, new Error('a'));
+    callLasting(breaker, clock, 30, new Error('b')); // trips
     breaker.protect(new Subject<number>()).subscribe({ error: () => undefined }); // rejected
     clock.advance(1000);
-    call(breaker, clock, 10); // probe: open -> half_open -> closed
+    callLasting(breaker, clock, 10); // probe: open -> half_open -> closed
     breaker.protect(new Subject<number>()).subscribe().unsubscribe(); // cancelled
 
     r = await reader.collect();
@@ -164,7 +109,7 @@ describe('openTelemetryMetrics', () => {
     const sub = openTelemetryMetrics(breakers, { meter });
     openTelemetryMetrics(breakers, { meter });
     const late = breakers.get('late');
-    call(late, clock, 10, new Error('x'));
+    callLasting(late, clock, 10, new Error('x'));
     let r = await reader.collect();
     expect(point(r, 'circuit_breaker.calls', { [NAME]: 'late', [OUTCOME]: 'failure' })).toBe(1);
     expect(point(r, 'circuit_breaker.state', { [NAME]: 'late', [STATE]: 'open' })).toBe(1);
@@ -172,7 +117,7 @@ describe('openTelemetryMetrics', () => {
     // One of the two attachments goes: the other still records.
     sub.unsubscribe();
     late.reset();
-    call(late, clock, 10);
+    callLasting(late, clock, 10);
     r = await reader.collect();
     expect(point(r, 'circuit_breaker.calls', { [NAME]: 'late', [OUTCOME]: 'success' })).toBe(1);
   });
@@ -182,9 +127,9 @@ describe('openTelemetryMetrics', () => {
     const clock = new ManualClock();
     const breaker = breakerOn(clock);
     const subscription = openTelemetryMetrics(breaker, { meter });
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     subscription.unsubscribe();
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     const r = await reader.collect();
     expect(point(r, 'circuit_breaker.calls', { [NAME]: 'payments', [OUTCOME]: 'success' })).toBe(1);
     expect(metric(r, 'circuit_breaker.state')?.dataPoints ?? []).toHaveLength(0);
@@ -201,7 +146,7 @@ describe('openTelemetryMetrics', () => {
     metrics.setGlobalMeterProvider(provider);
     try {
       openTelemetryMetrics(breaker);
-      call(breaker, clock, 10);
+      callLasting(breaker, clock, 10);
       const r = await reader.collect();
       const scope = r.resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'rxjs-fluxgate');
       expect(scope?.scope.version).toBe(VERSION);

@@ -3,10 +3,10 @@
  * evicted, disposed), invalid durations, remote transitions, and the work one call costs.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import { Subject } from 'rxjs';
 import { BreakerRegistry, CircuitBreaker, permits, retries, trippers } from 'rxjs-fluxgate';
 import { prometheusMetrics } from '../../src/prometheus';
 import { adoptingStore } from '../helpers/adopting-store';
+import { callLasting } from '../helpers/calls';
 import { ManualClock } from '../helpers/clock';
 import { unhandledErrors } from '../helpers/unhandled';
 
@@ -28,14 +28,6 @@ async function value(
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
-function call(breaker: CircuitBreaker, clock: ManualClock, ms: number, error?: unknown): void {
-  const source = new Subject<number>();
-  breaker.protect(source).subscribe({ error: () => undefined });
-  clock.advance(ms);
-  if (error === undefined) source.complete();
-  else source.error(error);
-}
-
 describe('prometheusMetrics: breakers that go', () => {
   test('a breaker deleted or evicted from its registry takes all its series; the others stay', async () => {
     const clock = new ManualClock();
@@ -46,11 +38,11 @@ describe('prometheusMetrics: breakers that go', () => {
     const registry = new Registry();
     prometheusMetrics(breakers, { registry });
     const a = breakers.get('a');
-    call(a, clock, 10);
+    callLasting(a, clock, 10);
     a.forceOpen();
     a.reset(); // a transition series for a, and a closed, idle breaker again
     const b = breakers.get('b');
-    call(b, clock, 10, new Error('x')); // b counts a failure: never evicted
+    callLasting(b, clock, 10, new Error('x')); // b counts a failure: never evicted
     expect((await seriesOf(registry, 'a')).length).toBeGreaterThan(20);
     const before = await seriesOf(registry, 'b');
 
@@ -78,7 +70,7 @@ describe('prometheusMetrics: breakers that go', () => {
     const solo = new CircuitBreaker({ name: 'solo', scheduler: clock });
     prometheusMetrics(solo, { registry });
     prometheusMetrics(solo, { registry }); // attached twice: still one set of series
-    call(solo, clock, 10);
+    callLasting(solo, clock, 10);
     solo.dispose();
     expect(await seriesOf(registry, 'solo')).toEqual([]);
 
@@ -86,7 +78,7 @@ describe('prometheusMetrics: breakers that go', () => {
     const two = new CircuitBreaker({ name: 'twin', scheduler: clock });
     prometheusMetrics(one, { registry });
     prometheusMetrics(two, { registry });
-    call(one, clock, 10);
+    callLasting(one, clock, 10);
     two.forceOpen();
     one.dispose();
     expect(
@@ -109,7 +101,7 @@ describe('prometheusMetrics: nothing thrown into RxJS', () => {
     const breaker = new CircuitBreaker({ name: 'odd', scheduler: clock, permit: permits.all() });
     const reported: unknown[] = [];
     prometheusMetrics(breaker, { registry, onError: (e) => reported.push(e) });
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     // The core never measures a non-finite duration (its clock is guarded); a breaker from a
     // broken copy could still report one, so it is made here through the call protocol (a start
     // of -Infinity: an infinite duration; a NaN start is a call the core did not time).
@@ -118,7 +110,7 @@ describe('prometheusMetrics: nothing thrown into RxJS', () => {
     }
     breaker._error(breaker._acquire() as number, -Infinity, new Error('fails too'));
     clock.time = 200;
-    call(breaker, clock, 20);
+    callLasting(breaker, clock, 20);
     await new Promise((resolve) => setTimeout(resolve, 0)); // where RxJS would report a throw
     expect(unhandled).toEqual([]);
     expect(reported).toHaveLength(1);
@@ -150,8 +142,8 @@ describe('prometheusMetrics: nothing thrown into RxJS', () => {
       });
       const other = new CircuitBreaker({ name: 'other', scheduler: clock });
       prometheusMetrics(other, { registry });
-      call(other, clock, 10);
-      call(other, clock, 10);
+      callLasting(other, clock, 10);
+      callLasting(other, clock, 10);
       await new Promise((resolve) => setTimeout(resolve, 0));
       expect(unhandled).toEqual([]);
       expect(errors).toHaveBeenCalledTimes(1);
@@ -176,7 +168,7 @@ describe('prometheusMetrics: nothing thrown into RxJS', () => {
       jest.spyOn(duration, 'observe'),
       jest.spyOn(duration, 'labels'),
     ];
-    for (let i = 0; i < 100; i++) call(breaker, clock, 10);
+    for (let i = 0; i < 100; i++) callLasting(breaker, clock, 10);
     for (const spy of lookups) expect(spy).not.toHaveBeenCalled();
     expect(
       await value(registry, 'circuit_breaker_calls_total', 'circuit_name="hot",outcome="success"'),
@@ -210,10 +202,10 @@ describe('prometheusMetrics: remote transitions', () => {
     expect(await state('closed')).toBe(0);
     adopt('shared', 'closed');
     expect(await state('closed')).toBe(1);
-    call(breaker, clock, 10, new Error('here')); // this process trips it
+    callLasting(breaker, clock, 10, new Error('here')); // this process trips it
     expect(await state('open')).toBe(1);
     breaker.reset();
-    call(breaker, clock, 10, new Error('again')); // the same local transition, counted again
+    callLasting(breaker, clock, 10, new Error('again')); // the same local transition, counted again
     expect(origins).toEqual([
       'remote:closed->open',
       'remote:open->closed',

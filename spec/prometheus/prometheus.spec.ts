@@ -13,6 +13,7 @@ import {
   type CircuitBreakerConfig,
 } from 'rxjs-fluxgate';
 import { prometheusMetrics } from '../../src/prometheus';
+import { callLasting } from '../helpers/calls';
 import { ManualClock } from '../helpers/clock';
 import { startLoopbackServer } from '../helpers/loopback-server';
 
@@ -66,15 +67,6 @@ function breakerOn(clock: ManualClock, extra: CircuitBreakerConfig = {}): Circui
   });
 }
 
-/** One call through `breaker` that lasts `ms` of virtual time, then completes or errors. */
-function call(breaker: CircuitBreaker, clock: ManualClock, ms: number, error?: unknown): void {
-  const source = new Subject<number>();
-  breaker.protect(source).subscribe({ error: () => undefined });
-  clock.advance(ms);
-  if (error === undefined) source.complete();
-  else source.error(error);
-}
-
 const STATE = 'circuit_breaker_state';
 
 describe('prometheusMetrics', () => {
@@ -99,10 +91,10 @@ describe('prometheusMetrics', () => {
     expect(s.has(key('circuit_breaker_slow_call_rate', name))).toBe(false);
     expect([...s.values()].some(Number.isNaN)).toBe(false);
 
-    call(breaker, clock, 150); // a success, slow for 100 ms but not for 200 ms
-    call(breaker, clock, 20); // a fast success
-    call(breaker, clock, 300, new Error('down')); // a failure (failures are never slow)
-    call(breaker, clock, 5, new Ignorable('not ours')); // ignored: not recorded
+    callLasting(breaker, clock, 150); // a success, slow for 100 ms but not for 200 ms
+    callLasting(breaker, clock, 20); // a fast success
+    callLasting(breaker, clock, 300, new Error('down')); // a failure (failures are never slow)
+    callLasting(breaker, clock, 5, new Ignorable('not ours')); // ignored: not recorded
     breaker.protect(new Subject<number>()).subscribe().unsubscribe(); // cancelled
 
     s = await scrape(registry);
@@ -112,11 +104,11 @@ describe('prometheusMetrics', () => {
     expect(s.get(key('circuit_breaker_calls_total', { ...name, outcome: 'ignored' }))).toBe(1);
     expect(s.get(key('circuit_breaker_calls_total', { ...name, outcome: 'cancelled' }))).toBe(1);
 
-    call(breaker, clock, 40, new Error('down again')); // the second failure in a row trips it
+    callLasting(breaker, clock, 40, new Error('down again')); // the second failure in a row trips it
     expect(breaker.state).toBe('open');
     breaker.protect(new Subject<number>()).subscribe({ error: () => undefined }); // rejected
     clock.advance(1000);
-    call(breaker, clock, 10); // admitted as a probe (open -> half_open), succeeds -> closed
+    callLasting(breaker, clock, 10); // admitted as a probe (open -> half_open), succeeds -> closed
     expect(breaker.state).toBe('closed');
 
     s = await scrape(registry);
@@ -148,9 +140,9 @@ describe('prometheusMetrics', () => {
     expect(s.has(key('circuit_breaker_failure_rate', name))).toBe(false);
 
     // Unsubscribing stops updates; the counters and the histogram stay; the rates and the state go.
-    call(breaker, clock, 10, new Error('x'));
+    callLasting(breaker, clock, 10, new Error('x'));
     subscription.unsubscribe();
-    call(breaker, clock, 10); // the window now holds 1 failure in 2 calls
+    callLasting(breaker, clock, 10); // the window now holds 1 failure in 2 calls
     s = await scrape(registry);
     expect(calls('success')).toBe(3);
     expect(calls('failure')).toBe(3);
@@ -174,7 +166,7 @@ describe('prometheusMetrics', () => {
     const registry = new Registry();
     prometheusMetrics(breakers, { registry });
     const late = breakers.get('late');
-    call(late, clock, 30, new Error('boom'));
+    callLasting(late, clock, 30, new Error('boom'));
     const s = await scrape(registry);
     expect(s.get(key(STATE, { circuit_name: 'early', state: 'closed' }))).toBe(1);
     expect(s.get(key(STATE, { circuit_name: 'late', state: 'open' }))).toBe(1);
@@ -201,22 +193,22 @@ describe('prometheusMetrics', () => {
     const second = prometheusMetrics(a, { registry });
     const twin = breakerOn(clock);
     expect(() => prometheusMetrics(twin, { registry })).not.toThrow();
-    call(a, clock, 10);
-    call(twin, clock, 10);
+    callLasting(a, clock, 10);
+    callLasting(twin, clock, 10);
     const calls = async () =>
       (await scrape(registry)).get(
         key('circuit_breaker_calls_total', { circuit_name: 'payments', outcome: 'success' }),
       );
     expect(await calls()).toBe(2);
     first.unsubscribe();
-    call(a, clock, 10); // still attached through `second`
+    callLasting(a, clock, 10); // still attached through `second`
     expect(await calls()).toBe(3);
     const state = async (st: string) =>
       (await scrape(registry)).get(key(STATE, { circuit_name: 'payments', state: st }));
     a.forceOpen(); // `a` and `twin` write the same series
     expect(await state('forced_open')).toBe(1);
     second.unsubscribe();
-    call(a, clock, 10);
+    callLasting(a, clock, 10);
     expect(await calls()).toBe(3);
     // `twin` has the same name and is still attached: the state series stay and show its state.
     expect(await state('closed')).toBe(1);
@@ -267,7 +259,7 @@ describe('prometheusMetrics', () => {
     const clock = new ManualClock();
     const breaker = breakerOn(clock);
     prometheusMetrics(breaker, { registry });
-    call(breaker, clock, 10);
+    callLasting(breaker, clock, 10);
     registry.clear();
     prometheusMetrics(breaker, { registry });
     const s = await scrape(registry);
@@ -281,7 +273,7 @@ describe('prometheusMetrics', () => {
     const clock = new ManualClock();
     const breaker = breakerOn(clock);
     prometheusMetrics(breaker, { registry, buckets: [0.5, 2] });
-    call(breaker, clock, 1000);
+    callLasting(breaker, clock, 1000);
     const s = await scrape(registry);
     const bucket = (le: string) =>
       s.get(
@@ -302,8 +294,8 @@ describe('prometheusMetrics', () => {
     const clock = new ManualClock();
     const breaker = breakerOn(clock, { name: 'inventory' });
     prometheusMetrics(breaker, { registry });
-    call(breaker, clock, 10, new Error('e'));
-    call(breaker, clock, 10, new Error('e'));
+    callLasting(breaker, clock, 10, new Error('e'));
+    callLasting(breaker, clock, 10, new Error('e'));
     const server = await startLoopbackServer(async (req, res) => {
       res.setHeader('Content-Type', registry.contentType);
       res.end(await registry.metrics());
